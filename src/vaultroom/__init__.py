@@ -1,0 +1,1 @@
+"""VaultRoom: self-hosted, secure, real-time chat."""

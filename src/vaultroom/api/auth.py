@@ -1,0 +1,113 @@
+"""``/api/auth``: register, sign in and out, the caller, sessions, password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from vaultroom.api.deps import (
+    CallerDep,
+    ClientDep,
+    ServicesDep,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from vaultroom.schemas.auth import (
+    LoginIn,
+    PasswordChangeIn,
+    RegisterIn,
+    SessionsOut,
+    SignedInOut,
+)
+from vaultroom.schemas.errors import ErrorResponse
+from vaultroom.schemas.users import MeOut
+from vaultroom.services.container import Services
+from vaultroom.services.sessions import IssuedSession
+
+router = APIRouter(
+    prefix="/auth",
+    tags=["auth"],
+    responses={422: {"model": ErrorResponse}},
+)
+_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}}
+
+
+def _signed_in(
+    services: Services, issued: IssuedSession, request: Request, response: Response
+) -> SignedInOut:
+    set_session_cookie(response, request, services.settings, issued)
+    return SignedInOut(
+        user=services.users.private(issued.user), token=issued.token, expires_at=issued.expires_at
+    )
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorResponse}},
+)
+async def register(
+    data: RegisterIn,
+    services: ServicesDep,
+    client: ClientDep,
+    request: Request,
+    response: Response,
+) -> SignedInOut:
+    """Create an account and sign it in (the token is also set as a cookie)."""
+    issued = await services.accounts.register(data, client)
+    return _signed_in(services, issued, request, response)
+
+
+@router.post("/login", responses=_UNAUTHORIZED)
+async def login(
+    data: LoginIn,
+    services: ServicesDep,
+    client: ClientDep,
+    request: Request,
+    response: Response,
+) -> SignedInOut:
+    """Sign in with a username or email and a password."""
+    issued = await services.accounts.login(data, client)
+    return _signed_in(services, issued, request, response)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)
+async def logout(caller: CallerDep, services: ServicesDep, request: Request) -> Response:
+    """Revoke the session used for this request."""
+    await services.sessions.logout(caller)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session_cookie(response, request, services.settings)
+    return response
+
+
+@router.get("/me", responses=_UNAUTHORIZED)
+async def me(caller: CallerDep, services: ServicesDep) -> MeOut:
+    """The caller, with their email."""
+    return services.users.private(caller.user)
+
+
+@router.get("/sessions", responses=_UNAUTHORIZED)
+async def list_sessions(caller: CallerDep, services: ServicesDep) -> SessionsOut:
+    """The caller's active sessions."""
+    return SessionsOut(sessions=await services.sessions.list_sessions(caller))
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_UNAUTHORIZED, 404: {"model": ErrorResponse}},
+)
+async def revoke_session(session_id: int, caller: CallerDep, services: ServicesDep) -> Response:
+    """Revoke one of the caller's sessions."""
+    await services.sessions.revoke(caller, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)
+async def change_password(
+    data: PasswordChangeIn, caller: CallerDep, services: ServicesDep
+) -> Response:
+    """Change the caller's password; every other session is revoked."""
+    await services.accounts.change_password(caller, data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,77 @@
+"""Every error becomes ``{"error": {"code", "message", "fields"?}}``; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vaultroom.schemas.errors import ErrorDetail, ErrorResponse
+from vaultroom.services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A response in the contract's error shape."""
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, fields=fields))
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+def validation_fields(exc: RequestValidationError) -> dict[str, str]:
+    """One message per invalid field, named as the client sent it (never echoing values)."""
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in _LOCATIONS and len(location) > 1:
+            location = location[1:]
+        name = ".".join(location) or "body"
+        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        fields.setdefault(name, message)
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every failure the contract's shape."""
+
+    async def on_service_error(_request: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, ServiceError):
+            raise exc
+        return error_response(exc.status, exc.code, exc.message, fields=exc.fields)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, RequestValidationError):
+            raise exc
+        fields = validation_fields(exc)
+        summary = "; ".join(f"{name}: {message}" for name, message in fields.items())
+        return error_response(422, "invalid_input", f"Invalid input ({summary}).", fields=fields)
+
+    async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, StarletteHTTPException):
+            raise exc
+        status = HTTPStatus(exc.status_code)
+        code = status.phrase.lower().replace(" ", "_").replace("-", "_")
+        message = exc.detail if isinstance(exc.detail, str) else status.phrase
+        return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+
+    async def on_unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "Something went wrong on the server.")
+
+    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected_error)

@@ -1,0 +1,36 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (its dependencies answer)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from vaultroom.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+logger = logging.getLogger(__name__)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process is up and serving."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(services: ServicesDep) -> JSONResponse:
+    """Readiness: the database answers (and, when configured, the broker)."""
+    checks: dict[str, str] = {}
+    try:
+        await services.db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not ready", never a 500
+        logger.warning("readiness: database unreachable: %s", type(exc).__name__)
+        checks["database"] = "down"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,90 @@
+"""``create_app(settings)``: one ASGI app with the API, Socket.IO and the web app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+import socketio
+from fastapi import FastAPI, Request
+from starlette.types import Receive, Scope, Send
+
+from vaultroom.api import auth, health, users
+from vaultroom.api.errors import install_error_handlers
+from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
+from vaultroom.realtime.server import create_socket_server, disconnect_sessions
+from vaultroom.services.container import Services, build_services
+from vaultroom.services.errors import NotFound
+from vaultroom.settings import Settings
+from vaultroom.static import SinglePageApp
+
+logger = logging.getLogger(__name__)
+
+
+class VaultRoomApp:
+    """The ASGI app of one node; ``api`` and ``sio`` are exposed for tests and tools."""
+
+    def __init__(self, api: FastAPI, sio: socketio.AsyncServer) -> None:
+        self.api = api
+        self.sio = sio
+        self._asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+
+    @property
+    def services(self) -> Services:
+        """The services built by the lifespan (only while the app is running)."""
+        services: Services = self.api.state.services
+        return services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._asgi(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> VaultRoomApp:
+    """Build the app; the database engines are created and closed by its lifespan."""
+    settings = settings or Settings()
+    holder: dict[str, Services] = {}
+    sio = create_socket_server(settings, lambda: holder["services"])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+
+        async def on_revoked(session_ids: list[int]) -> None:
+            await disconnect_sessions(sio, session_ids)
+
+        services.sessions.on_revoked(on_revoked)
+        holder["services"] = app.state.services = services
+        try:
+            yield
+        finally:
+            await services.db.dispose()
+
+    api = FastAPI(
+        title="VaultRoom",
+        version=version("vaultroom"),
+        summary="Self-hosted, secure, real-time chat.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_error_handlers(api)
+    api.include_router(health.router)
+    api.include_router(auth.router, prefix="/api")
+    api.include_router(users.router, prefix="/api")
+
+    @api.api_route(
+        "/api/{path:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def unknown_api_route(path: str, request: Request) -> None:
+        raise NotFound(f"No API route {request.method} /api/{path}.")
+
+    api.mount("/", SinglePageApp(settings.web_dir), name="web")
+    # Added last = outermost: refuse cross-site writes before reading any body.
+    api.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    api.add_middleware(CrossSiteWriteGuard, allowed_origins=settings.allowed_origins)
+    return VaultRoomApp(api, sio)

@@ -1,0 +1,1 @@
+"""Socket.IO transport: python-socketio kept behind typed functions."""

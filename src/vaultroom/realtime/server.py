@@ -1,0 +1,122 @@
+"""The Socket.IO server: authenticated handshakes, personal rooms, revoked sessions.
+
+python-socketio is untyped; this module is the only one that touches it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import socketio
+
+from vaultroom.api.deps import MAX_TOKEN_LENGTH, session_cookie_name
+from vaultroom.models.base import utcnow
+from vaultroom.security.origins import origin_allowed
+from vaultroom.services.container import Services
+from vaultroom.services.errors import Unauthorized
+from vaultroom.services.sessions import ClientInfo
+from vaultroom.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def user_room(user_id: int) -> str:
+    """The room every socket of a user joins."""
+    return f"user:{user_id}"
+
+
+def session_room(session_id: int) -> str:
+    """The room of every socket opened with one session (to disconnect it on revocation)."""
+    return f"session:{session_id}"
+
+
+def _refusal(code: str, message: str) -> ConnectionRefusedError:
+    # The client receives this dict as the ``connect_error`` data.
+    return ConnectionRefusedError({"code": code, "message": message})
+
+
+def handshake_credentials(
+    environ: dict[str, Any], auth: object, settings: Settings
+) -> tuple[str | None, bool]:
+    """The token from ``auth: {token}`` or else the session cookie; whether it was the cookie."""
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        return auth["token"], False
+    try:
+        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None, False
+    secure = environ.get("wsgi.url_scheme") == "https"
+    morsel = cookies.get(session_cookie_name(settings, secure=secure))
+    return (morsel.value, True) if morsel is not None else (None, False)
+
+
+def create_socket_server(
+    settings: Settings, get_services: Callable[[], Services]
+) -> socketio.AsyncServer:
+    """A Socket.IO server whose handshake requires a live session."""
+
+    def allowed_origin(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # non-browser clients; cookie handshakes are checked below
+        return origin_allowed(
+            origin,
+            host=environ.get("HTTP_HOST"),
+            scheme=environ.get("wsgi.url_scheme", "http"),
+            allowed=settings.allowed_origins,
+        )
+
+    sio = socketio.AsyncServer(
+        async_mode="asgi",
+        cors_allowed_origins=allowed_origin,
+        max_http_buffer_size=settings.max_socket_message_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        services = get_services()
+        token, via_cookie = handshake_credentials(environ, auth, settings)
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise _refusal(
+                "unauthorized", "Sign in first: send auth {token} or the session cookie."
+            )
+        if via_cookie and not environ.get("HTTP_ORIGIN"):
+            raise _refusal("origin_required", "A cookie handshake must carry an Origin header.")
+        client = ClientInfo(
+            ip=(environ.get("asgi.scope", {}).get("client") or (None,))[0],
+            user_agent=environ.get("HTTP_USER_AGENT"),
+        )
+        try:
+            caller = await services.sessions.authenticate(token, client)
+        except Unauthorized as exc:
+            raise _refusal(exc.code, exc.message) from None
+        await sio.save_session(sid, {"user_id": caller.user.id, "session_id": caller.session_id})
+        await sio.enter_room(sid, user_room(caller.user.id))
+        await sio.enter_room(sid, session_room(caller.session_id))
+        services.presence.socket_opened(caller.user.id)
+
+    async def disconnect(sid: str, _reason: object = None) -> None:
+        session = await sio.get_session(sid)
+        user_id = session.get("user_id")
+        if user_id is None:
+            return
+        services = get_services()
+        if services.presence.socket_closed(user_id):
+            await services.users.record_last_seen(user_id, utcnow())
+
+    sio.on("connect", connect)
+    sio.on("disconnect", disconnect)
+    return sio
+
+
+async def disconnect_sessions(sio: socketio.AsyncServer, session_ids: list[int]) -> None:
+    """Tell the sockets of revoked sessions (``session:revoked``) and close them."""
+    for session_id in session_ids:
+        room = session_room(session_id)
+        await sio.emit("session:revoked", {"session_id": session_id}, room=room)
+        sids = [sid for sid, _eio_sid in sio.manager.get_participants("/", room)]
+        for sid in sids:
+            await sio.disconnect(sid)

@@ -1,0 +1,1 @@
+"""Use cases: authorization, validation of business rules, and the transaction."""

@@ -1,0 +1,113 @@
+"""Accounts: registering, signing in, changing the password, creating users from the CLI."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from vaultroom.db import Database
+from vaultroom.models import User, UserRole
+from vaultroom.schemas.auth import LoginIn, PasswordChangeIn, RegisterIn
+from vaultroom.security.password_policy import password_problem
+from vaultroom.security.passwords import PasswordHasher
+from vaultroom.services.errors import Conflict, InvalidInput, Unauthorized
+from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession, SessionService
+from vaultroom.store import users as users_store
+
+WRONG_CREDENTIALS = "Wrong username, email or password."
+
+
+class AccountService:
+    """Creates accounts and checks passwords."""
+
+    def __init__(self, db: Database, hasher: PasswordHasher, sessions: SessionService) -> None:
+        self._db = db
+        self._hasher = hasher
+        self._sessions = sessions
+
+    async def register(self, data: RegisterIn, client: ClientInfo) -> IssuedSession:
+        """Create an account and sign it in."""
+        user = await self.create_user(
+            username=data.username,
+            email=str(data.email),
+            password=data.password,
+            display_name=data.display_name,
+        )
+        async with self._db.transaction() as session:
+            return await self._sessions.open_session(session, user, client)
+
+    async def create_user(
+        self,
+        *,
+        username: str,
+        email: str,
+        password: str,
+        display_name: str | None = None,
+        role: UserRole = UserRole.USER,
+    ) -> User:
+        """Store a new user after checking the password policy and uniqueness."""
+        problem = password_problem(password, username=username, email=email)
+        if problem:
+            raise InvalidInput(problem, fields={"password": problem})
+        async with self._db.snapshot() as session:
+            await self._check_unique(
+                username_taken=await users_store.username_taken(session, username),
+                email_taken=await users_store.email_taken(session, email),
+            )
+        password_hash = await self._hasher.hash(password)
+        try:
+            async with self._db.transaction() as session:
+                return await users_store.insert_user(
+                    session,
+                    username=username,
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=display_name,
+                    role=role.value,
+                )
+        except IntegrityError:
+            # Someone registered the same name between the check and the insert.
+            async with self._db.snapshot() as session:
+                await self._check_unique(
+                    username_taken=await users_store.username_taken(session, username),
+                    email_taken=await users_store.email_taken(session, email),
+                )
+            raise
+
+    @staticmethod
+    async def _check_unique(*, username_taken: bool, email_taken: bool) -> None:
+        if username_taken:
+            message = "This username is taken."
+            raise Conflict(message, code="username_taken", fields={"username": message})
+        if email_taken:
+            message = "An account already uses this email."
+            raise Conflict(message, code="email_taken", fields={"email": message})
+
+    async def login(self, data: LoginIn, client: ClientInfo) -> IssuedSession:
+        """Sign in by username or email; unknown user and wrong password look the same."""
+        async with self._db.snapshot() as session:
+            user = await users_store.find_user_by_login(session, data.login)
+        stored_hash = user.password_hash if user is not None else None
+        if not await self._hasher.verify(stored_hash, data.password) or user is None:
+            raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
+        new_hash = None
+        if self._hasher.needs_rehash(user.password_hash):
+            new_hash = await self._hasher.hash(data.password)
+        async with self._db.transaction() as session:
+            if new_hash is not None:
+                await users_store.set_password_hash(session, user.id, new_hash)
+            return await self._sessions.open_session(session, user, client)
+
+    async def change_password(self, caller: AuthContext, data: PasswordChangeIn) -> None:
+        """Replace the caller's password and sign out every other session."""
+        async with self._db.snapshot() as session:
+            user = await users_store.get_user(session, caller.user.id)
+        if user is None or not await self._hasher.verify(user.password_hash, data.current_password):
+            message = "The current password is wrong."
+            raise InvalidInput(message, code="wrong_password", fields={"current_password": message})
+        problem = password_problem(data.new_password, username=user.username, email=user.email)
+        if problem:
+            raise InvalidInput(problem, fields={"new_password": problem})
+        new_hash = await self._hasher.hash(data.new_password)
+        async with self._db.transaction() as session:
+            await users_store.set_password_hash(session, user.id, new_hash)
+        await self._sessions.revoke_all_but(user.id, keep_session_id=caller.session_id)

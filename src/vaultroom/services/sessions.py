@@ -1,0 +1,153 @@
+"""Sign-in sessions: issuing tokens, checking them on every request, revoking them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vaultroom.db import Database
+from vaultroom.models import AuthSession, User
+from vaultroom.models.base import utcnow
+from vaultroom.schemas.auth import SessionOut
+from vaultroom.security.tokens import hash_token, new_session_token
+from vaultroom.services.errors import NotFound, Unauthorized
+from vaultroom.settings import Settings
+from vaultroom.store import sessions as sessions_store
+
+# ``last_used_at`` is written at most this often per session, not on every request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+USER_AGENT_MAX = 512
+
+# Called with the ids of sessions that were just revoked (the real-time layer
+# disconnects their sockets).
+RevocationListener = Callable[[list[int]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request comes from, recorded on the session it opens or uses."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """An authenticated caller: the user and the session they used."""
+
+    user: User
+    session_id: int
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A freshly opened session; ``token`` is shown to the client once and never stored."""
+
+    user: User
+    token: str
+    expires_at: datetime
+
+
+class SessionService:
+    """Opens, checks, lists and revokes sessions."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+        self._revocation_listeners: list[RevocationListener] = []
+
+    def on_revoked(self, listener: RevocationListener) -> None:
+        """Call ``listener`` after sessions are revoked and the revocation committed."""
+        self._revocation_listeners.append(listener)
+
+    async def notify_revoked(self, session_ids: list[int]) -> None:
+        """Tell listeners which sessions are gone (after the commit)."""
+        if session_ids:
+            for listener in self._revocation_listeners:
+                await listener(session_ids)
+
+    async def open_session(
+        self, session: AsyncSession, user: User, client: ClientInfo
+    ) -> IssuedSession:
+        """Issue a new token for ``user`` inside the caller's transaction."""
+        token = new_session_token()
+        now = utcnow()
+        expires_at = now + self._settings.session_absolute_lifetime
+        await sessions_store.insert_session(
+            session,
+            user_id=user.id,
+            token_hash=hash_token(token),
+            now=now,
+            expires_at=expires_at,
+            user_agent=(client.user_agent or "")[:USER_AGENT_MAX] or None,
+            ip=client.ip,
+        )
+        return IssuedSession(user=user, token=token, expires_at=expires_at)
+
+    def _is_live(self, row: AuthSession, now: datetime) -> bool:
+        return (
+            row.revoked_at is None
+            and now < row.expires_at
+            and now < row.last_used_at + self._settings.session_idle_timeout
+        )
+
+    async def authenticate(self, token: str, client: ClientInfo) -> AuthContext:
+        """The caller behind ``token``; ``Unauthorized`` if it is unknown, revoked or expired."""
+        now = utcnow()
+        async with self._db.snapshot() as session:
+            found = await sessions_store.find_session_by_token_hash(session, hash_token(token))
+        if found is None or not self._is_live(found[0], now):
+            raise Unauthorized("Your session has expired or was revoked; sign in again.")
+        row, user = found
+        if now - row.last_used_at >= TOUCH_INTERVAL or row.ip != client.ip:
+            async with self._db.transaction() as session:
+                await sessions_store.touch_session(session, row.id, now=now, ip=client.ip)
+        return AuthContext(user=user, session_id=row.id)
+
+    async def list_sessions(self, caller: AuthContext) -> list[SessionOut]:
+        """The caller's live sessions, the current one marked."""
+        now = utcnow()
+        async with self._db.snapshot() as session:
+            rows = await sessions_store.list_active_sessions(
+                session,
+                caller.user.id,
+                idle_since=now - self._settings.session_idle_timeout,
+                now=now,
+            )
+        return [
+            SessionOut(
+                id=row.id,
+                created_at=row.created_at,
+                last_used_at=row.last_used_at,
+                expires_at=row.expires_at,
+                user_agent=row.user_agent,
+                ip=row.ip,
+                current=row.id == caller.session_id,
+            )
+            for row in rows
+        ]
+
+    async def revoke(self, caller: AuthContext, session_id: int) -> None:
+        """Revoke one of the caller's own sessions (404 for anyone else's)."""
+        async with self._db.transaction() as session:
+            revoked = await sessions_store.revoke_session(
+                session, user_id=caller.user.id, session_id=session_id, now=utcnow()
+            )
+        if not revoked:
+            raise NotFound("No such session.")
+        await self.notify_revoked([session_id])
+
+    async def logout(self, caller: AuthContext) -> None:
+        """Revoke the session the caller used."""
+        await self.revoke(caller, caller.session_id)
+
+    async def revoke_all_but(self, user_id: int, keep_session_id: int | None) -> None:
+        """Sign a user out everywhere except, optionally, one session."""
+        async with self._db.transaction() as session:
+            revoked = await sessions_store.revoke_other_sessions(
+                session, user_id=user_id, keep_session_id=keep_session_id, now=utcnow()
+            )
+        await self.notify_revoked(revoked)

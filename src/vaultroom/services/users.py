@@ -1,0 +1,88 @@
+"""The user directory: listing, searching and showing users."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from vaultroom.db import Database
+from vaultroom.models import User
+from vaultroom.schemas.users import MeOut, UserOut, UsersPage
+from vaultroom.services.errors import InvalidInput, NotFound
+from vaultroom.services.presence import PresenceRegistry
+from vaultroom.settings import Settings
+from vaultroom.store import users as users_store
+
+
+def encode_cursor(username: str) -> str:
+    """An opaque cursor pointing after ``username``."""
+    return base64.urlsafe_b64encode(username.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The username a cursor points after; ``InvalidInput`` if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidInput(
+            "The cursor is not valid.", fields={"cursor": "Not a valid cursor."}
+        ) from None
+
+
+class UserDirectory:
+    """Shows users to each other, with their presence."""
+
+    def __init__(self, db: Database, settings: Settings, presence: PresenceRegistry) -> None:
+        self._db = db
+        self._settings = settings
+        self._presence = presence
+
+    def public(self, user: User) -> UserOut:
+        """A user as others see them."""
+        return UserOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            online=self._presence.is_online(user.id),
+            last_seen_at=user.last_seen_at,
+            created_at=user.created_at,
+        )
+
+    def private(self, user: User) -> MeOut:
+        """A user as they see themselves (with their email)."""
+        return MeOut(**self.public(user).model_dump(), email=user.email)
+
+    async def list_users(
+        self, caller_id: int, *, prefix: str | None, cursor: str | None, limit: int
+    ) -> UsersPage:
+        """Users except the caller, by username, optionally by username prefix."""
+        limit = max(1, min(limit, self._settings.users_page_max))
+        after = decode_cursor(cursor) if cursor else None
+        prefix = prefix.strip().lower() if prefix else None
+        async with self._db.snapshot() as session:
+            rows = await users_store.list_users_page(
+                session,
+                exclude_user_id=caller_id,
+                username_prefix=prefix,
+                after_username=after,
+                limit=limit + 1,
+            )
+        page = rows[:limit]
+        next_cursor = encode_cursor(page[-1].username) if len(rows) > limit else None
+        return UsersPage(users=[self.public(user) for user in page], next_cursor=next_cursor)
+
+    async def get_user(self, user_id: int) -> UserOut:
+        """One user by id."""
+        async with self._db.snapshot() as session:
+            user = await users_store.get_user(session, user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return self.public(user)
+
+    async def record_last_seen(self, user_id: int, when: datetime) -> None:
+        """Store when a user was last online."""
+        async with self._db.transaction() as session:
+            await users_store.set_last_seen(session, user_id, when)

@@ -1,0 +1,55 @@
+"""VaultRoom's settings: one class, read once from ``VAULTROOM_*`` variables at start-up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of a node. Documented in README.md (Configuration)."""
+
+    model_config = SettingsConfigDict(env_prefix="VAULTROOM_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///./data/vaultroom.db"
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Origins besides the server's own that may send cookie-authenticated writes
+    # and open sockets, e.g. "https://chat.example.com". Comma-separated.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    session_idle_timeout: timedelta = timedelta(days=14)
+    session_absolute_lifetime: timedelta = timedelta(days=30)
+    session_cookie_name: str = "vaultroom_session"
+
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_socket_message_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024)
+    users_page_max: int = Field(default=100, ge=1, le=1000)
+
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    web_dir: Path = PACKAGE_DIR / "web"
+    db_pool_size: int = Field(default=10, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")

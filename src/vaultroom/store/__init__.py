@@ -1,0 +1,1 @@
+"""SQL only: functions take a session, run queries and never commit."""

@@ -1,0 +1,104 @@
+"""Queries on sign-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vaultroom.models import AuthSession, User
+
+
+async def insert_session(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    user_agent: str | None,
+    ip: str | None,
+) -> AuthSession:
+    """Add a session row and flush it."""
+    row = AuthSession(
+        user_id=user_id,
+        token_hash=token_hash,
+        created_at=now,
+        last_used_at=now,
+        expires_at=expires_at,
+        user_agent=user_agent,
+        ip=ip,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def find_session_by_token_hash(
+    session: AsyncSession, token_hash: str
+) -> tuple[AuthSession, User] | None:
+    """The session with this token hash and its user, revoked or not."""
+    result = await session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash)
+    )
+    row = result.first()
+    return None if row is None else (row[0], row[1])
+
+
+async def touch_session(
+    session: AsyncSession, session_id: int, *, now: datetime, ip: str | None
+) -> None:
+    """Record that a session was just used (and from where)."""
+    await session.execute(
+        update(AuthSession).where(AuthSession.id == session_id).values(last_used_at=now, ip=ip)
+    )
+
+
+async def list_active_sessions(
+    session: AsyncSession, user_id: int, *, idle_since: datetime, now: datetime
+) -> list[AuthSession]:
+    """A user's sessions that are neither revoked nor expired, most recently used first."""
+    result = await session.execute(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.last_used_at > idle_since,
+        )
+        .order_by(AuthSession.last_used_at.desc(), AuthSession.id.desc())
+    )
+    return list(result.scalars())
+
+
+async def revoke_session(
+    session: AsyncSession, *, user_id: int, session_id: int, now: datetime
+) -> bool:
+    """Revoke one of a user's sessions; whether an active one was found."""
+    result = await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .returning(AuthSession.id)
+    )
+    return result.first() is not None
+
+
+async def revoke_other_sessions(
+    session: AsyncSession, *, user_id: int, keep_session_id: int | None, now: datetime
+) -> list[int]:
+    """Revoke every active session of a user but one; the ids revoked."""
+    query = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        query = query.where(AuthSession.id != keep_session_id)
+    result = await session.execute(query.values(revoked_at=now).returning(AuthSession.id))
+    return [row[0] for row in result]

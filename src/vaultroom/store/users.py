@@ -1,0 +1,93 @@
+"""Queries on users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vaultroom.models import User
+
+
+async def insert_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    email: str,
+    password_hash: str,
+    display_name: str | None,
+    role: str,
+) -> User:
+    """Add a user and flush, so that a unique conflict raises here."""
+    user = User(
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name,
+        role=role,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    """The user with this id, if any."""
+    return await session.get(User, user_id)
+
+
+async def find_user_by_login(session: AsyncSession, login: str) -> User | None:
+    """The user whose username or email (any case) is ``login``."""
+    lowered = login.lower()
+    result = await session.execute(
+        select(User).where(or_(User.username == lowered, func.lower(User.email) == lowered))
+    )
+    return result.scalars().first()
+
+
+async def username_taken(session: AsyncSession, username: str) -> bool:
+    """Whether a user already has this (lowercased) username."""
+    found = await session.scalar(select(User.id).where(User.username == username))
+    return found is not None
+
+
+async def email_taken(session: AsyncSession, email: str) -> bool:
+    """Whether a user already has this email, in any case."""
+    found = await session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
+    return found is not None
+
+
+async def list_users_page(
+    session: AsyncSession,
+    *,
+    exclude_user_id: int,
+    username_prefix: str | None,
+    after_username: str | None,
+    limit: int,
+) -> list[User]:
+    """Up to ``limit`` users ordered by username, after a cursor, matching a prefix."""
+    query = select(User).where(User.id != exclude_user_id)
+    if username_prefix:
+        query = query.where(User.username.startswith(username_prefix, autoescape=True))
+    if after_username is not None:
+        query = query.where(User.username > after_username)
+    result = await session.execute(query.order_by(User.username).limit(limit))
+    return list(result.scalars())
+
+
+async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(password_hash=password_hash)
+    )
+
+
+async def set_role(session: AsyncSession, user_id: int, role: str) -> None:
+    """Change a user's role."""
+    await session.execute(update(User).where(User.id == user_id).values(role=role))
+
+
+async def set_last_seen(session: AsyncSession, user_id: int, when: datetime) -> None:
+    """Record when a user was last seen online."""
+    await session.execute(update(User).where(User.id == user_id).values(last_seen_at=when))
