@@ -9,6 +9,8 @@ from importlib.metadata import version
 
 import socketio
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from vaultroom.api import auth, health, users
@@ -81,6 +83,10 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
         include_in_schema=False,
     )
     async def unknown_api_route(path: str, request: Request) -> None:
+        # This catch-all matches every method, which would hide a 405: look for
+        # a route that knows the path under another method.
+        if any(route.matches(request.scope)[0] is Match.PARTIAL for route in api.router.routes):
+            raise HTTPException(405, f"{request.method} is not allowed on /api/{path}.")
         raise NotFound(f"No API route {request.method} /api/{path}.")
 
     api.mount("/", SinglePageApp(settings.web_dir), name="web")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from vaultroom.api.deps import (
     CallerDep,
     ClientDep,
+    RowId,
     ServicesDep,
     clear_session_cookie,
     set_session_cookie,
@@ -98,7 +99,7 @@ async def list_sessions(caller: CallerDep, services: ServicesDep) -> SessionsOut
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_UNAUTHORIZED, 404: {"model": ErrorResponse}},
 )
-async def revoke_session(session_id: int, caller: CallerDep, services: ServicesDep) -> Response:
+async def revoke_session(session_id: RowId, caller: CallerDep, services: ServicesDep) -> Response:
     """Revoke one of the caller's sessions."""
     await services.sessions.revoke(caller, session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from vaultroom.security.origins import cross_site_write
 from vaultroom.services.container import Services
 from vaultroom.services.errors import Forbidden, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession
 from vaultroom.settings import Settings
+
+# Ids are 64-bit on PostgreSQL; larger numbers are refused before reaching SQL.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TOKEN_LENGTH = 512

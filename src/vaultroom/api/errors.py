@@ -16,6 +16,8 @@ from vaultroom.services.errors import ServiceError
 logger = logging.getLogger(__name__)
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
+# Stable codes for statuses whose reason phrase differs between Python versions.
+_STATUS_CODES = {413: "payload_too_large", 422: "invalid_input"}
 
 
 def error_response(
@@ -63,7 +65,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if not isinstance(exc, StarletteHTTPException):
             raise exc
         status = HTTPStatus(exc.status_code)
-        code = status.phrase.lower().replace(" ", "_").replace("-", "_")
+        code = _STATUS_CODES.get(exc.status_code) or status.phrase.lower().replace(
+            " ", "_"
+        ).replace("-", "_")
         message = exc.detail if isinstance(exc.detail, str) else status.phrase
         return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vaultroom.api.errors import error_response
 from vaultroom.security.origins import cross_site_write
-from vaultroom.services.errors import PayloadTooLarge
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -43,9 +43,10 @@ class RequestSizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # Raised inside the route's body read, so the app's own
-                    # error handler answers 413 in the contract's shape.
-                    raise PayloadTooLarge(_too_large_message(self.max_bytes))
+                    # Raised inside the route's body read; FastAPI lets an
+                    # HTTPException through and the app's handler answers 413
+                    # in the contract's shape.
+                    raise HTTPException(413, _too_large_message(self.max_bytes))
             return message
 
         await self.app(scope, limited_receive, send)

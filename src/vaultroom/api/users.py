@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vaultroom.api.deps import CallerDep, ServicesDep
+from vaultroom.api.deps import CallerDep, RowId, ServicesDep
 from vaultroom.schemas.errors import ErrorResponse
 from vaultroom.schemas.users import UserOut, UsersPage
 
@@ -30,6 +30,6 @@ async def list_users(
 
 
 @router.get("/{user_id}", responses={404: {"model": ErrorResponse}})
-async def get_user(user_id: int, _caller: CallerDep, services: ServicesDep) -> UserOut:
+async def get_user(user_id: RowId, _caller: CallerDep, services: ServicesDep) -> UserOut:
     """One user."""
     return await services.users.get_user(user_id)

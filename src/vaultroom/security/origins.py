@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
-def _netloc(origin: str) -> str | None:
-    """``host:port`` of an origin, with the default port made explicit."""
+def _host_and_port(origin: str) -> tuple[str, int] | None:
+    """Host name and port of an origin, with the scheme's default port made explicit."""
     try:
         parts = urlsplit(origin)
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
@@ -16,19 +16,29 @@ def _netloc(origin: str) -> str | None:
         return None
     if not parts.hostname or port is None:
         return None
-    return f"{parts.hostname}:{port}"
+    return parts.hostname, port
 
 
 def origin_allowed(origin: str, *, host: str | None, scheme: str, allowed: list[str]) -> bool:
     """Whether a browser ``Origin`` is the server itself or one of the allowed origins.
 
-    The server's own origin is the request's ``Host``; the scheme is not compared,
-    because behind a TLS-terminating proxy the server sees plain HTTP.
+    The server's own origin is the request's ``Host``. When ``Host`` carries no
+    port (a reverse proxy's usual ``Host $host``), only the names are compared:
+    behind a TLS-terminating proxy the server itself sees plain HTTP on port 80.
     """
     if origin.rstrip("/") in allowed:
         return True
-    own = _netloc(f"{scheme}://{host}") if host else None
-    return own is not None and _netloc(origin) == own
+    theirs = _host_and_port(origin)
+    if theirs is None or not host:
+        return False
+    try:
+        own = urlsplit(f"{scheme}://{host}")
+        own_port = own.port
+    except ValueError:
+        return False
+    if own.hostname != theirs[0]:
+        return False
+    return own_port is None or own_port == theirs[1]
 
 
 def cross_site_write(
