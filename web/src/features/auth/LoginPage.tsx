@@ -1,0 +1,131 @@
+import { useState, type ChangeEvent, type FormEvent } from "react";
+import { Link, useLocation, useNavigate } from "react-router";
+import { Button } from "../../components/ui/Button";
+import { PasswordField, TextField } from "../../components/ui/TextField";
+import { isApiError } from "../../lib/api";
+import { useDocumentTitle } from "../../lib/hooks";
+import { AuthLayout, authLinkClass } from "./AuthLayout";
+import { fieldErrorsFrom, focusFirstInvalid } from "./formErrors";
+import { useLogin } from "./queries";
+
+const FIELDS = ["login", "password"] as const;
+type Field = (typeof FIELDS)[number];
+type Errors = Partial<Record<Field, string>>;
+
+const fieldId = (field: Field) => `login-${field}`;
+
+/** Where to go after signing in: back to the page the guard sent us from. */
+function redirectTarget(state: unknown): string {
+  if (typeof state === "object" && state !== null && "from" in state) {
+    const from = (state as { from?: { pathname?: unknown; search?: unknown; hash?: unknown } }).from;
+    if (from && typeof from.pathname === "string" && from.pathname.startsWith("/") && !from.pathname.startsWith("//")) {
+      const search = typeof from.search === "string" ? from.search : "";
+      const hash = typeof from.hash === "string" ? from.hash : "";
+      if (from.pathname !== "/login" && from.pathname !== "/register") return from.pathname + search + hash;
+    }
+  }
+  return "/";
+}
+
+function validate(values: Record<Field, string>): Errors {
+  const errors: Errors = {};
+  if (!values.login.trim()) errors.login = "Enter your username or email.";
+  if (!values.password) errors.password = "Enter your password.";
+  return errors;
+}
+
+export function LoginPage() {
+  useDocumentTitle("Sign in");
+  const navigate = useNavigate();
+  const location = useLocation();
+  const loginMutation = useLogin();
+
+  const [values, setValues] = useState<Record<Field, string>>({ login: "", password: "" });
+  const [errors, setErrors] = useState<Errors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+
+  const update = (field: Field) => (event: ChangeEvent<HTMLInputElement>) => {
+    setValues((v) => ({ ...v, [field]: event.target.value }));
+    setErrors((e) => ({ ...e, [field]: undefined }));
+    setFormError(null);
+  };
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (loginMutation.isPending) return;
+    setFormError(null);
+    const clientErrors = validate(values);
+    setErrors(clientErrors);
+    if (Object.keys(clientErrors).length) {
+      focusFirstInvalid(clientErrors, FIELDS, fieldId);
+      return;
+    }
+    loginMutation.mutate(
+      { login: values.login.trim(), password: values.password },
+      {
+        onSuccess: () => void navigate(redirectTarget(location.state), { replace: true }),
+        onError: (error) => {
+          if (isApiError(error) && error.status === 401) {
+            setFormError(error.message);
+            return;
+          }
+          const inline = fieldErrorsFrom(error, FIELDS);
+          setErrors(inline);
+          focusFirstInvalid(inline, FIELDS, fieldId);
+        },
+      },
+    );
+  };
+
+  return (
+    <AuthLayout
+      title="Welcome back"
+      subtitle="Sign in to your VaultRoom account."
+      footer={
+        <>
+          New to VaultRoom?{" "}
+          <Link to="/register" className={authLinkClass}>
+            Create an account
+          </Link>
+        </>
+      }
+    >
+      <form noValidate onSubmit={onSubmit} className="space-y-5" aria-describedby={formError ? "login-form-error" : undefined}>
+        {formError && (
+          <div
+            id="login-form-error"
+            role="alert"
+            className="rounded-lg border border-red-200 bg-red-50 px-3.5 py-3 text-sm text-red-700 dark:border-red-500/30 dark:bg-red-500/10 dark:text-red-300"
+          >
+            {formError}
+          </div>
+        )}
+        <TextField
+          id={fieldId("login")}
+          name="login"
+          label="Username or email"
+          autoComplete="username"
+          autoCapitalize="none"
+          autoCorrect="off"
+          spellCheck={false}
+          autoFocus
+          value={values.login}
+          onChange={update("login")}
+          error={errors.login}
+        />
+        <PasswordField
+          id={fieldId("password")}
+          name="password"
+          label="Password"
+          autoComplete="current-password"
+          value={values.password}
+          onChange={update("password")}
+          error={errors.password}
+        />
+        <Button type="submit" size="lg" className="w-full" loading={loginMutation.isPending}>
+          Sign in
+        </Button>
+      </form>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,19 @@
+import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { api } from "../../lib/api";
+
+export const PEOPLE_PAGE_SIZE = 20;
+
+export function peopleQuery(q: string) {
+  return infiniteQueryOptions({
+    queryKey: ["users", "list", { q }] as const,
+    queryFn: ({ pageParam, signal }) =>
+      api.listUsers({ q, limit: PEOPLE_PAGE_SIZE, cursor: pageParam, signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (lastPage) => lastPage.next_cursor ?? undefined,
+  });
+}
+
+/** Everyone but the caller, optionally narrowed by a username prefix. */
+export function usePeople(q: string) {
+  return useInfiniteQuery({ ...peopleQuery(q), placeholderData: keepPreviousData });
+}

@@ -1,0 +1,187 @@
+/**
+ * The one client for the VaultRoom HTTP API.
+ *
+ * The session lives in an HttpOnly cookie set by the server, so every request
+ * goes out with `credentials: "same-origin"`. The auth endpoints also return
+ * the session token in their body; it is deliberately dropped here and never
+ * stored anywhere by the app.
+ */
+import type { ListUsersParams, LoginInput, Me, RegisterInput, User, UsersPage } from "./types";
+
+export type FieldErrors = Readonly<Record<string, string>>;
+
+interface ApiErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  fields?: FieldErrors;
+  retryAfter?: number | null;
+}
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  /** HTTP status; 0 when the server could not be reached. */
+  readonly status: number;
+  /** Machine-readable snake_case code from the server (or a client fallback). */
+  readonly code: string;
+  /** Per-field messages, keyed by the request's field names. */
+  readonly fields: FieldErrors;
+  /** Seconds from a `Retry-After` header, if any. */
+  readonly retryAfter: number | null;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.fields = init.fields ?? {};
+    this.retryAfter = init.retryAfter ?? null;
+  }
+
+  get hasFieldErrors(): boolean {
+    return Object.keys(this.fields).length > 0;
+  }
+}
+
+export const GENERIC_ERROR_MESSAGE = "Something went wrong. Please try again.";
+export const NETWORK_ERROR_MESSAGE = "Couldn't reach the server. Check your connection and try again.";
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}
+
+export function isUnauthorized(error: unknown): boolean {
+  return isApiError(error) && error.status === 401;
+}
+
+/** A message fit to show a person for any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (isApiError(error)) return error.message;
+  return GENERIC_ERROR_MESSAGE;
+}
+
+function fallbackMessage(status: number): string {
+  if (status === 401) return "Please sign in to continue.";
+  if (status === 403) return "You don't have permission to do that.";
+  if (status === 404) return "That couldn't be found.";
+  if (status === 413) return "That request was too large.";
+  if (status === 429) return "Too many requests. Please wait a moment and try again.";
+  if (status >= 500) return "The server ran into a problem. Please try again.";
+  return GENERIC_ERROR_MESSAGE;
+}
+
+function fallbackCode(status: number): string {
+  if (status === 401) return "unauthorized";
+  if (status === 429) return "rate_limited";
+  return `http_${status}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parseRetryAfter(response: Response): number | null {
+  const raw = response.headers.get("Retry-After");
+  if (raw === null) return null;
+  const seconds = Number.parseInt(raw, 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/** Builds an ApiError from a non-2xx response, whatever its body holds. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  const status = response.status;
+  const retryAfter = parseRetryAfter(response);
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's HTML error page, an empty body...): fall back below.
+  }
+
+  const error = isRecord(body) ? body.error : undefined;
+  if (isRecord(error) && typeof error.code === "string") {
+    const fields: Record<string, string> = {};
+    if (isRecord(error.fields)) {
+      for (const [name, message] of Object.entries(error.fields)) {
+        if (typeof message === "string" && message.trim() !== "") fields[name] = message;
+      }
+    }
+    const message =
+      typeof error.message === "string" && error.message.trim() !== ""
+        ? error.message
+        : fallbackMessage(status);
+    return new ApiError({ status, code: error.code, message, fields, retryAfter });
+  }
+
+  return new ApiError({ status, code: fallbackCode(status), message: fallbackMessage(status), retryAfter });
+}
+
+interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { method = "GET", body, signal } = options;
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const init: RequestInit = { method, headers, credentials: "same-origin", cache: "no-store" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  if (signal) init.signal = signal;
+
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (cause) {
+    // Let cancellations (e.g. React Query aborting a stale search) propagate untouched.
+    if (signal?.aborted) throw cause;
+    throw new ApiError({ status: 0, code: "network_error", message: NETWORK_ERROR_MESSAGE });
+  }
+
+  if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
+
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError({ status: response.status, code: "invalid_response", message: GENERIC_ERROR_MESSAGE });
+  }
+}
+
+/** The auth endpoints' bodies; only `user` leaves this module. */
+interface AuthResponse {
+  user: User;
+  token?: string;
+  expires_at?: string;
+}
+
+export const api = {
+  async register(input: RegisterInput): Promise<User> {
+    const { user } = await request<AuthResponse>("/api/auth/register", { method: "POST", body: input });
+    return user;
+  },
+
+  async login(input: LoginInput): Promise<User> {
+    const { user } = await request<AuthResponse>("/api/auth/login", { method: "POST", body: input });
+    return user;
+  },
+
+  async logout(): Promise<void> {
+    await request<void>("/api/auth/logout", { method: "POST" });
+  },
+
+  me(signal?: AbortSignal): Promise<Me> {
+    return request<Me>("/api/auth/me", { signal });
+  },
+
+  listUsers({ q, limit, cursor, signal }: ListUsersParams = {}): Promise<UsersPage> {
+    const params = new URLSearchParams();
+    if (q) params.set("q", q);
+    if (limit !== undefined) params.set("limit", String(limit));
+    if (cursor) params.set("cursor", cursor);
+    const query = params.toString();
+    return request<UsersPage>(query ? `/api/users?${query}` : "/api/users", { signal });
+  },
+};
