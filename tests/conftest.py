@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -123,3 +124,31 @@ async def client(app: VaultRoomApp) -> AsyncIterator[httpx.AsyncClient]:
 def users(client: httpx.AsyncClient) -> UserFactory:
     """Registers users through the API and hands back their tokens."""
     return UserFactory(client)
+
+
+def pytest_report_header() -> list[str]:
+    """Say which databases the parametrised tests run on."""
+    where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    required = "required" if REQUIRE_SERVICES else "skipped when unreachable"
+    return [f"vaultroom databases: sqlite (temporary files), postgresql at {where} ({required})"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Count outcomes per database, so that the PostgreSQL runs are visible."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in {"call", "setup"}:
+                continue
+            if outcome == "passed" and report.when != "call":
+                continue
+            for backend in BACKENDS:
+                if re.search(rf"[\[-]{backend}[\]-]", report.nodeid):
+                    per = counts.setdefault(backend, {})
+                    per[outcome] = per.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.section("tests per database")
+        for backend in BACKENDS:
+            per = counts.get(backend, {})
+            summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(per.items())) or "none"
+            terminalreporter.write_line(f"{backend}: {summary}")
