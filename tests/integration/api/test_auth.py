@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 
@@ -340,3 +341,40 @@ async def test_login_rehashes_when_the_argon2_parameters_change(
             stored = await session.scalar(select(User.password_hash))
     assert stored is not None and stored.startswith("$argon2id$") and ",t=3," in stored
     assert await users.login("alice")
+
+
+async def test_concurrent_registrations_all_land(client: httpx.AsyncClient) -> None:
+    async def register(index: int) -> int:
+        response = await client.post(
+            "/api/auth/register",
+            json={
+                "username": f"crowd{index}",
+                "email": f"crowd{index}@example.com",
+                "password": DEFAULT_PASSWORD,
+            },
+        )
+        return response.status_code
+
+    statuses = await asyncio.gather(*(register(index) for index in range(20)))
+    assert statuses == [201] * 20
+
+
+async def test_racing_for_one_username_gives_one_account_and_conflicts(
+    client: httpx.AsyncClient, app: VaultRoomApp
+) -> None:
+    async def register(index: int) -> int:
+        response = await client.post(
+            "/api/auth/register",
+            json={
+                "username": "samename",
+                "email": f"racer{index}@example.com",
+                "password": DEFAULT_PASSWORD,
+            },
+        )
+        return response.status_code
+
+    statuses = await asyncio.gather(*(register(index) for index in range(8)))
+    assert sorted(statuses) == [201] + [409] * 7
+    async with app.services.db.snapshot() as session:
+        names = list(await session.scalars(select(User.username)))
+    assert names == ["samename"]
