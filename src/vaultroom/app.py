@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
         try:
             yield
         finally:
+            await sio.shutdown()
             await services.db.dispose()
 
     api = FastAPI(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
 from alembic.config import Config
 
@@ -14,6 +16,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+# Alembic keeps its migration context in module globals, so two threads of one
+# process must not migrate at once (separate processes are serialised by the
+# PostgreSQL advisory lock in env.py).
+_in_process = threading.Lock()
+
+
 def upgrade_to_head(database_url: str) -> None:
     """Bring the database schema up to date. Blocking: call it outside the event loop."""
-    command.upgrade(alembic_config(database_url), "head")
+    with _in_process:
+        command.upgrade(alembic_config(database_url), "head")

@@ -33,9 +33,11 @@ def session_room(session_id: int) -> str:
     return f"session:{session_id}"
 
 
-def _refusal(code: str, message: str) -> ConnectionRefusedError:
-    # The client receives this dict as the ``connect_error`` data.
-    return ConnectionRefusedError({"code": code, "message": message})
+def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    # python-socketio sends ``{"message": message, "data": {...}}`` as the
+    # ``connect_error`` payload (the built-in ConnectionRefusedError would be
+    # reduced to a fixed "Connection refused by server").
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
 
 
 def handshake_credentials(
