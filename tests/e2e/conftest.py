@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.conftest import REQUIRE_SERVICES, service_unavailable
+from tests.servers import Nodes, base_env, free_ports
 from vaultroom.settings import PACKAGE_DIR
 
 CHROMIUM = os.environ.get("VAULTROOM_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -30,14 +26,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``vaultroom serve`` in its own process, on a fresh SQLite database."""
@@ -47,38 +35,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(message)
         pytest.skip(message)
     workdir = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "VAULTROOM_PORT": str(port),
-        "VAULTROOM_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'vaultroom.db'}",
-        "VAULTROOM_LOG_LEVEL": "warning",
-    }
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vaultroom", "serve"], env=env, cwd=workdir, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
+    nodes = Nodes(log_dir=workdir)
+    env = base_env(VAULTROOM_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'vaultroom.db'}")
     try:
-        for _ in range(600):
-            if process.poll() is not None:
-                pytest.fail(f"the server exited: {(workdir / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not become ready")
-        yield url
+        node = nodes.start(port=free_ports(1)[0], cwd=workdir, env=env)
+        node.wait_ready()
+        yield node.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        nodes.stop_all()
 
 
 @pytest.fixture(scope="module")

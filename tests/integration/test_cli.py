@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,21 +20,10 @@ from tests.integration.test_migrations import (
     head_revision,
     postgres_fetch,
 )
+from tests.servers import CLEAN_EXITS, Nodes, base_env, free_ports
 
 COMMAND_TIMEOUT_SECONDS = 120
-READY_TIMEOUT_SECONDS = 60  # a bound for polling, never asserted on
-STOP_TIMEOUT_SECONDS = 20
 ADMIN_PASSWORD = "correct horse battery staple on a boat"
-# uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, so a clean
-# stop ends "killed by SIGTERM" (never by the SIGKILL of a stop that timed out).
-CLEAN_EXITS = {0, -signal.SIGTERM}
-
-
-def base_env(**variables: str) -> dict[str, str]:
-    """This environment without any VAULTROOM_* setting, plus ``variables``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("VAULTROOM_")}
-    env.update(variables)
-    return env
 
 
 def run_cli(
@@ -56,15 +40,6 @@ def run_cli(
         timeout=COMMAND_TIMEOUT_SECONDS,
         check=False,
     )
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on right now (all held open together, so they differ)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
 
 
 def sqlite_url(path: Path) -> str:
@@ -189,78 +164,6 @@ def test_create_user_refuses_a_taken_username(tmp_path: Path, sqlite_env: dict[s
 
 
 # --- serve -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Node:
-    """A ``vaultroom serve`` process and where it listens."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        """What the process printed so far (for failure messages)."""
-        return self.log.read_text(errors="replace")
-
-    def wait_ready(self) -> None:
-        """Poll ``/healthz`` and ``/readyz`` until both answer 200; fail if the process dies."""
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"serve exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                health = httpx.get(f"{self.url}/healthz", timeout=5)
-                ready = httpx.get(f"{self.url}/readyz", timeout=5)
-            except httpx.TransportError:
-                pass
-            else:
-                if health.status_code == 200 and ready.status_code == 200:
-                    assert health.json() == {"status": "ok"}
-                    assert ready.json()["checks"]["database"] == "ok"
-                    return
-            if time.monotonic() > deadline:
-                pytest.fail(f"serve at {self.url} never became ready:\n{self.output()}")
-            time.sleep(0.2)
-
-    def stop(self) -> int:
-        """SIGTERM, wait, kill if it does not stop; the exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
-@dataclass
-class Nodes:
-    """Starts ``serve`` processes and stops every one of them at the end."""
-
-    log_dir: Path
-    started: list[Node] = field(default_factory=list)
-
-    def start(self, *, port: int, cwd: Path, env: dict[str, str]) -> Node:
-        """Start ``python -m vaultroom serve`` on ``port``."""
-        log = self.log_dir / f"serve-{port}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "vaultroom", "serve"],
-                cwd=cwd,
-                env={**env, "VAULTROOM_PORT": str(port)},
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        node = Node(process=process, url=f"http://127.0.0.1:{port}", log=log)
-        self.started.append(node)
-        return node
-
-    def stop_all(self) -> list[int]:
-        """Stop every node; their exit statuses."""
-        return [node.stop() for node in self.started]
 
 
 @pytest.fixture
