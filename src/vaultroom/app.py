@@ -8,17 +8,15 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 import socketio
-from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from vaultroom.api import auth, health, users
 from vaultroom.api.errors import install_error_handlers
+from vaultroom.api.fallback import install_api_fallback
 from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
 from vaultroom.realtime.server import create_socket_server, disconnect_sessions
 from vaultroom.services.container import Services, build_services
-from vaultroom.services.errors import NotFound
 from vaultroom.settings import Settings
 from vaultroom.static import SinglePageApp
 
@@ -78,18 +76,7 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
     api.include_router(auth.router, prefix="/api")
     api.include_router(users.router, prefix="/api")
 
-    @api.api_route(
-        "/api/{path:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
-    async def unknown_api_route(path: str, request: Request) -> None:
-        # This catch-all matches every method, which would hide a 405: look for
-        # a route that knows the path under another method.
-        if any(route.matches(request.scope)[0] is Match.PARTIAL for route in api.router.routes):
-            raise HTTPException(405, f"{request.method} is not allowed on /api/{path}.")
-        raise NotFound(f"No API route {request.method} /api/{path}.")
-
+    install_api_fallback(api)
     api.mount("/", SinglePageApp(settings.web_dir), name="web")
     # Added last = outermost: refuse cross-site writes before reading any body.
     api.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)

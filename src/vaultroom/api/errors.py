@@ -64,6 +64,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
         if not isinstance(exc, StarletteHTTPException):
             raise exc
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (undecodable bytes, say): to
+            # clients it is invalid input like any other.
+            message = str(exc.detail)
+            return error_response(422, "invalid_input", message, fields={"body": message})
         status = HTTPStatus(exc.status_code)
         code = _STATUS_CODES.get(exc.status_code) or status.phrase.lower().replace(
             " ", "_"

@@ -26,12 +26,18 @@ def _normalise_username(value: object) -> object:
     return value
 
 
+# Bidirectional embeddings, overrides and isolates can make a name display as
+# another one; joiners (ZWJ, ZWNJ) stay allowed, as emoji and several scripts need them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+DISPLAY_NAME_JSON_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+
+
 def _normalise_display_name(value: object) -> object:
     if not isinstance(value, str):
         return value
     value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs"} for char in value):
-        raise ValueError("Control and formatting characters are not allowed.")
+    if any(unicodedata.category(char) in {"Cc", "Cs"} or char in _BIDI_CONTROLS for char in value):
+        raise ValueError("Control characters and direction overrides are not allowed.")
     if len(value) > DISPLAY_NAME_MAX:
         raise ValueError(f"Use at most {DISPLAY_NAME_MAX} characters.")
     return value or None
@@ -40,10 +46,15 @@ def _normalise_display_name(value: object) -> object:
 class RegisterIn(BaseModel):
     """A new account. The username is lowercased; it and the email are unique in any case."""
 
-    username: str
+    username: str = Field(
+        json_schema_extra={"pattern": "^[A-Za-z0-9_.-]{3,32}$", "minLength": 3, "maxLength": 32}
+    )
     email: EmailStr = Field(max_length=254)
     password: Password
-    display_name: str | None = None
+    display_name: str | None = Field(
+        default=None,
+        json_schema_extra={"maxLength": DISPLAY_NAME_MAX, "pattern": DISPLAY_NAME_JSON_PATTERN},
+    )
 
     _username = field_validator("username", mode="before")(_normalise_username)
     _display_name = field_validator("display_name", mode="before")(_normalise_display_name)
@@ -52,7 +63,7 @@ class RegisterIn(BaseModel):
 class LoginIn(BaseModel):
     """Sign in with a username or an email."""
 
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    login: Annotated[str, StringConstraints(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 
 from vaultroom.db import Database
 from vaultroom.models import User
 from vaultroom.schemas.users import MeOut, UserOut, UsersPage
-from vaultroom.services.errors import InvalidInput, NotFound
+from vaultroom.services.errors import NotFound
 from vaultroom.services.presence import PresenceRegistry
 from vaultroom.settings import Settings
 from vaultroom.store import users as users_store
-
-
-def encode_cursor(username: str) -> str:
-    """An opaque cursor pointing after ``username``."""
-    return base64.urlsafe_b64encode(username.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The username a cursor points after; ``InvalidInput`` if it is not one of ours."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
-    except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidInput(
-            "The cursor is not valid.", fields={"cursor": "Not a valid cursor."}
-        ) from None
 
 
 class UserDirectory:
@@ -60,18 +42,18 @@ class UserDirectory:
     ) -> UsersPage:
         """Users except the caller, by username, optionally by username prefix."""
         limit = max(1, min(limit, self._settings.users_page_max))
-        after = decode_cursor(cursor) if cursor else None
         prefix = prefix.strip().lower() if prefix else None
         async with self._db.snapshot() as session:
             rows = await users_store.list_users_page(
                 session,
                 exclude_user_id=caller_id,
                 username_prefix=prefix,
-                after_username=after,
+                after_username=cursor or None,
                 limit=limit + 1,
             )
         page = rows[:limit]
-        next_cursor = encode_cursor(page[-1].username) if len(rows) > limit else None
+        # The cursor is the last username of the page: any string is a position.
+        next_cursor = page[-1].username if len(rows) > limit else None
         return UsersPage(users=[self.public(user) for user in page], next_cursor=next_cursor)
 
     async def get_user(self, user_id: int) -> UserOut:

@@ -39,7 +39,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 async def find_user_by_login(session: AsyncSession, login: str) -> User | None:
     """The user whose username or email (any case) is ``login``."""
-    lowered = login.lower()
+    lowered = login.strip().lower()
     result = await session.execute(
         select(User).where(or_(User.username == lowered, func.lower(User.email) == lowered))
     )

@@ -105,6 +105,7 @@ VALID = {"username": "carol", "email": "carol@example.com", "password": DEFAULT_
         ({"password": "carol@example.com"}, "password"),
         ({"display_name": "x" * 65}, "display_name"),
         ({"display_name": "bell\u0007"}, "display_name"),
+        ({"display_name": "admin\u202egnp.exe"}, "display_name"),
         ({"username": None}, "username"),
     ],
 )
@@ -127,7 +128,7 @@ async def test_a_missing_field_is_named(client: httpx.AsyncClient, missing: str)
 
 
 async def test_display_names_in_any_script_are_kept(users: UserFactory) -> None:
-    name = "Zoë 李小龙 مرحبا Ёжик 🚀"
+    name = "Zoë 李小龙 مرحبا Ёжик 🚀 👨\u200d👩\u200d👧 می\u200cخواهم"  # noqa: RUF001
     user = await users.create(display_name=name)
     me = await users.client.get("/api/auth/me", headers=user.headers)
     assert me.json()["display_name"] == name

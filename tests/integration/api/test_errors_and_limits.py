@@ -70,6 +70,15 @@ async def test_a_wrong_method_is_405_in_the_error_shape(client: httpx.AsyncClien
     response = await client.get("/api/auth/login")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "POST"
+
+
+async def test_an_undecodable_body_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/auth/login", content=b":8\xff\xfe", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:

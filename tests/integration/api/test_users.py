@@ -73,7 +73,7 @@ async def test_cursor_pages_walk_the_whole_list_once(users: UserFactory) -> None
 
 @pytest.mark.parametrize(
     "params",
-    [{"cursor": "!!!not base64!!!"}, {"limit": 0}, {"limit": 100000}, {"q": "x" * 40}],
+    [{"cursor": "x" * 300}, {"limit": 0}, {"limit": 100000}, {"q": "x" * 40}],
 )
 async def test_bad_query_parameters_are_422(
     users: UserFactory, params: dict[str, str | int]
