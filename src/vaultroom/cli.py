@@ -43,6 +43,8 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         log_level=settings.log_level,
         server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Origins besides the server's own that may send cookie-authenticated writes
     # and open sockets, e.g. "https://chat.example.com". Comma-separated.
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Addresses of reverse proxies whose X-Forwarded-Proto/-For are believed
+    # (comma-separated IPs or networks, "*" for any). Others' headers are ignored.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     session_idle_timeout: timedelta = timedelta(days=14)
     session_absolute_lifetime: timedelta = timedelta(days=30)

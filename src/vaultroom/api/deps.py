@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
 
+from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import cross_site_write
+from vaultroom.security.tokens import MAX_TOKEN_LENGTH
 from vaultroom.services.container import Services
 from vaultroom.services.errors import Forbidden, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession
@@ -17,7 +19,6 @@ MAX_ID = 2**63 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_TOKEN_LENGTH = 512
 
 
 def get_services(request: Request) -> Services:
@@ -31,18 +32,12 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 def client_info(request: Request) -> ClientInfo:
     """The caller's address and user agent."""
-    return ClientInfo(
-        ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
+    return ClientInfo.of(
+        request.client.host if request.client else None, request.headers.get("user-agent")
     )
 
 
 ClientDep = Annotated[ClientInfo, Depends(client_info)]
-
-
-def session_cookie_name(settings: Settings, *, secure: bool) -> str:
-    """Over TLS the cookie is ``__Host-`` prefixed: host-only, path /, Secure."""
-    return f"__Host-{settings.session_cookie_name}" if secure else settings.session_cookie_name
 
 
 def read_credentials(request: Request, settings: Settings) -> tuple[str | None, bool]:

@@ -12,9 +12,10 @@ from typing import Any
 
 import socketio
 
-from vaultroom.api.deps import MAX_TOKEN_LENGTH, session_cookie_name
 from vaultroom.models.base import utcnow
+from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
+from vaultroom.security.tokens import MAX_TOKEN_LENGTH
 from vaultroom.services.container import Services
 from vaultroom.services.errors import Unauthorized
 from vaultroom.services.sessions import ClientInfo
@@ -40,6 +41,16 @@ def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedEr
     return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
 
 
+def handshake_scheme(environ: dict[str, Any]) -> str:
+    """The scheme the socket was reached by, as uvicorn established it.
+
+    Not engine.io's ``wsgi.url_scheme``: that one believes any client's
+    ``X-Forwarded-Proto``, while uvicorn trusts it only from the configured proxies.
+    """
+    scope = environ.get("asgi.scope") or {}
+    return str(scope.get("scheme", "http"))
+
+
 def handshake_credentials(
     environ: dict[str, Any], auth: object, settings: Settings
 ) -> tuple[str | None, bool]:
@@ -50,7 +61,7 @@ def handshake_credentials(
         cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
     except CookieError:
         return None, False
-    secure = environ.get("wsgi.url_scheme") == "https"
+    secure = handshake_scheme(environ) in {"https", "wss"}
     morsel = cookies.get(session_cookie_name(settings, secure=secure))
     return (morsel.value, True) if morsel is not None else (None, False)
 
@@ -66,7 +77,7 @@ def create_socket_server(
         return origin_allowed(
             origin,
             host=environ.get("HTTP_HOST"),
-            scheme=environ.get("wsgi.url_scheme", "http"),
+            scheme=handshake_scheme(environ),
             allowed=settings.allowed_origins,
         )
 
@@ -87,10 +98,8 @@ def create_socket_server(
             )
         if via_cookie and not environ.get("HTTP_ORIGIN"):
             raise _refusal("origin_required", "A cookie handshake must carry an Origin header.")
-        client = ClientInfo(
-            ip=(environ.get("asgi.scope", {}).get("client") or (None,))[0],
-            user_agent=environ.get("HTTP_USER_AGENT"),
-        )
+        peer = (environ.get("asgi.scope") or {}).get("client") or (None,)
+        client = ClientInfo.of(peer[0], environ.get("HTTP_USER_AGENT"))
         try:
             caller = await services.sessions.authenticate(token, client)
         except Unauthorized as exc:

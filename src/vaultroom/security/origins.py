@@ -4,41 +4,39 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# A socket's own scheme is ws/wss; the Origin its page sends is http/https.
+_PAGE_SCHEME = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
 
 
-def _host_and_port(origin: str) -> tuple[str, int] | None:
-    """Host name and port of an origin, with the scheme's default port made explicit."""
+def _origin_tuple(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a web origin, with the default port made explicit."""
     try:
-        parts = urlsplit(origin)
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except (ValueError, KeyError):
         return None
-    if not parts.hostname or port is None:
-        return None
-    return parts.hostname, port
+    return (scheme, parts.hostname, port) if parts.hostname else None
 
 
 def origin_allowed(origin: str, *, host: str | None, scheme: str, allowed: list[str]) -> bool:
     """Whether a browser ``Origin`` is the server itself or one of the allowed origins.
 
-    The server's own origin is the request's ``Host``. When ``Host`` carries no
-    port (a reverse proxy's usual ``Host $host``), only the names are compared:
-    behind a TLS-terminating proxy the server itself sees plain HTTP on port 80.
+    The server's own origin is the scheme it was reached by (behind a proxy: the
+    forwarded scheme, trusted from ``VAULTROOM_FORWARDED_ALLOW_IPS``) and the
+    ``Host`` header. Scheme, host and port must all match.
     """
-    if origin.rstrip("/") in allowed:
+    origin = origin.strip().rstrip("/")
+    if origin in allowed:
         return True
-    theirs = _host_and_port(origin)
-    if theirs is None or not host:
+    page_scheme = _PAGE_SCHEME.get(scheme)
+    if not host or page_scheme is None:
         return False
-    try:
-        own = urlsplit(f"{scheme}://{host}")
-        own_port = own.port
-    except ValueError:
+    their_scheme, separator, their_netloc = origin.partition("://")
+    if not separator or their_scheme not in _DEFAULT_PORTS or "/" in their_netloc:
         return False
-    if own.hostname != theirs[0]:
-        return False
-    return own_port is None or own_port == theirs[1]
+    theirs = _origin_tuple(their_scheme, their_netloc)
+    return theirs is not None and theirs == _origin_tuple(page_scheme, host)
 
 
 def cross_site_write(

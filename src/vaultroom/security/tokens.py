@@ -6,6 +6,8 @@ import hashlib
 import secrets
 
 TOKEN_BYTES = 32
+# Longer credentials are refused without a database look-up.
+MAX_TOKEN_LENGTH = 512
 
 
 def new_session_token() -> str:

@@ -8,22 +8,35 @@ from vaultroom.security.origins import cross_site_write, origin_allowed
 
 
 @pytest.mark.parametrize(
-    ("origin", "host", "allowed"),
+    ("origin", "scheme", "host", "allowed"),
     [
-        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),
-        ("https://chat.example.com", "chat.example.com", True),
-        ("https://chat.example.com:443", "chat.example.com", True),
-        ("http://chat.example.com", "chat.example.com:80", True),
-        ("https://evil.example", "chat.example.com", False),
-        ("https://chat.example.com.evil.example", "chat.example.com", False),
-        ("http://127.0.0.1:9000", "127.0.0.1:8000", False),
-        ("null", "127.0.0.1:8000", False),
-        ("", "127.0.0.1:8000", False),
-        ("http://[::1", "127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000", "http", "127.0.0.1:8000", True),
+        ("http://127.0.0.1:8000/", "http", "127.0.0.1:8000", True),
+        ("https://chat.example.com", "https", "chat.example.com", True),
+        ("https://chat.example.com:443", "https", "chat.example.com", True),
+        ("http://chat.example.com", "http", "chat.example.com:80", True),
+        ("http://127.0.0.1:8000", "ws", "127.0.0.1:8000", True),
+        ("https://chat.example.com", "wss", "chat.example.com", True),
+        ("https://127.0.0.1:8000", "http", "127.0.0.1:8000", False),
+        ("http://chat.example.com", "https", "chat.example.com", False),
+        ("https://chat.example.com:8443", "https", "chat.example.com", False),
+        ("https://chat.example.com", "http", "chat.example.com", False),
+        ("ws://127.0.0.1:8000", "http", "127.0.0.1:8000", False),
+        ("foo://127.0.0.1:8000", "http", "127.0.0.1:8000", False),
+        ("https://evil.example", "https", "chat.example.com", False),
+        ("https://chat.example.com.evil.example", "https", "chat.example.com", False),
+        ("http://127.0.0.1:9000", "http", "127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000/path", "http", "127.0.0.1:8000", False),
+        ("null", "http", "127.0.0.1:8000", False),
+        ("", "http", "127.0.0.1:8000", False),
+        ("http://[::1", "http", "127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000", "http", "", False),
     ],
 )
-def test_the_origin_must_be_the_host(origin: str, host: str, allowed: bool) -> None:
-    assert origin_allowed(origin, host=host, scheme="http", allowed=[]) is allowed
+def test_the_origin_must_be_the_server_itself(
+    origin: str, scheme: str, host: str, allowed: bool
+) -> None:
+    assert origin_allowed(origin, host=host, scheme=scheme, allowed=[]) is allowed
 
 
 def test_configured_origins_are_allowed() -> None:
