@@ -44,7 +44,7 @@ lint: $(STAMPS)/python-deps
 	$(VENV_BIN)/ruff format --check src tests
 
 typecheck: $(STAMPS)/python-deps $(STAMPS)/web-deps
-	$(VENV_BIN)/mypy src
+	$(VENV_BIN)/mypy src tests
 	cd web && npm run typecheck
 
 test-web: $(STAMPS)/web-deps

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 PASSWORD = "a long and unusual passphrase"
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,12 @@ def test_people_list_finds_a_colleague_and_shows_names_as_text(
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_dialog)
     register(page, server_url, "dave")
     expect(page.get_by_text("Signed in as dave")).to_be_visible()
     page.get_by_label("Search people", exact=True).fill("car")
