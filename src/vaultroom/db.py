@@ -62,6 +62,7 @@ def create_engine_for(settings: Settings, *, writer: bool = False) -> AsyncEngin
             pool_size=1 if writer else settings.db_pool_size,
             max_overflow=0,
             pool_timeout=60,
+            hide_parameters=True,
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms, immediate=writer)
         return engine
@@ -70,6 +71,7 @@ def create_engine_for(settings: Settings, *, writer: bool = False) -> AsyncEngin
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,  # bound values (hashes, user input) stay out of logs
     )
 
 

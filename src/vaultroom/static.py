@@ -26,7 +26,8 @@ class SinglePageApp(StaticFiles):
         try:
             response = await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or path.startswith(("api/", "socket.io/")):
+            # A missing asset is a real 404 (an old bundle after a deploy), not the page.
+            if exc.status_code != 404 or path.startswith(("api/", "socket.io/", "assets/")):
                 raise
             response = await self._index_response(scope)
         if path.startswith("assets/") and response.status_code == 200:

@@ -40,6 +40,8 @@ def validation_fields(exc: RequestValidationError) -> dict[str, str]:
         location = [str(part) for part in error.get("loc", ())]
         if location and location[0] in _LOCATIONS and len(location) > 1:
             location = location[1:]
+        if error.get("type") == "json_invalid":
+            location = []  # the position in the text is not a field
         name = ".".join(location) or "body"
         message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
         fields.setdefault(name, message)

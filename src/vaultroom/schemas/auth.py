@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
+from vaultroom.schemas.text import NO_CONTROL_CHARACTERS
 from vaultroom.schemas.users import MeOut
 from vaultroom.security.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -63,7 +64,9 @@ class RegisterIn(BaseModel):
 class LoginIn(BaseModel):
     """Sign in with a username or an email."""
 
-    login: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    login: Annotated[
+        str, StringConstraints(min_length=1, max_length=254, pattern=NO_CONTROL_CHARACTERS)
+    ]
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 

@@ -6,14 +6,17 @@ from sqlalchemy.exc import IntegrityError
 
 from vaultroom.db import Database
 from vaultroom.models import User, UserRole
+from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import LoginIn, PasswordChangeIn, RegisterIn
 from vaultroom.security.password_policy import password_problem
 from vaultroom.security.passwords import PasswordHasher
 from vaultroom.services.errors import Conflict, InvalidInput, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession, SessionService
+from vaultroom.store import sessions as sessions_store
 from vaultroom.store import users as users_store
 
 WRONG_CREDENTIALS = "Wrong username, email or password."
+WRONG_CURRENT_PASSWORD = "The current password is wrong."  # noqa: S105 - a message
 
 
 class AccountService:
@@ -25,15 +28,18 @@ class AccountService:
         self._sessions = sessions
 
     async def register(self, data: RegisterIn, client: ClientInfo) -> IssuedSession:
-        """Create an account and sign it in."""
-        user = await self.create_user(
+        """Create an account and sign it in, in one transaction."""
+        _user, issued = await self._create(
             username=data.username,
             email=str(data.email),
             password=data.password,
             display_name=data.display_name,
+            role=UserRole.USER,
+            client=client,
         )
-        async with self._db.transaction() as session:
-            return await self._sessions.open_session(session, user, client)
+        if issued is None:
+            raise RuntimeError("registration opened no session")
+        return issued
 
     async def create_user(
         self,
@@ -44,19 +50,35 @@ class AccountService:
         display_name: str | None = None,
         role: UserRole = UserRole.USER,
     ) -> User:
-        """Store a new user after checking the password policy and uniqueness."""
+        """Create an account without signing it in (the ``create-user`` command)."""
+        user, _issued = await self._create(
+            username=username,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role=role,
+            client=None,
+        )
+        return user
+
+    async def _create(
+        self,
+        *,
+        username: str,
+        email: str,
+        password: str,
+        display_name: str | None,
+        role: UserRole,
+        client: ClientInfo | None,
+    ) -> tuple[User, IssuedSession | None]:
         problem = password_problem(password, username=username, email=email)
         if problem:
             raise InvalidInput(problem, fields={"password": problem})
-        async with self._db.snapshot() as session:
-            await self._check_unique(
-                username_taken=await users_store.username_taken(session, username),
-                email_taken=await users_store.email_taken(session, email),
-            )
+        await self._ensure_unique(username, email)
         password_hash = await self._hasher.hash(password)
         try:
             async with self._db.transaction() as session:
-                return await users_store.insert_user(
+                user = await users_store.insert_user(
                     session,
                     username=username,
                     email=email,
@@ -64,23 +86,23 @@ class AccountService:
                     display_name=display_name,
                     role=role.value,
                 )
+                issued = None
+                if client is not None:
+                    issued = await self._sessions.open_session(session, user, client)
         except IntegrityError:
-            # Someone registered the same name between the check and the insert.
-            async with self._db.snapshot() as session:
-                await self._check_unique(
-                    username_taken=await users_store.username_taken(session, username),
-                    email_taken=await users_store.email_taken(session, email),
-                )
+            # Someone took the name between the check and the insert.
+            await self._ensure_unique(username, email)
             raise
+        return user, issued
 
-    @staticmethod
-    async def _check_unique(*, username_taken: bool, email_taken: bool) -> None:
-        if username_taken:
-            message = "This username is taken."
-            raise Conflict(message, code="username_taken", fields={"username": message})
-        if email_taken:
-            message = "An account already uses this email."
-            raise Conflict(message, code="email_taken", fields={"email": message})
+    async def _ensure_unique(self, username: str, email: str) -> None:
+        async with self._db.snapshot() as session:
+            if await users_store.username_taken(session, username):
+                message = "This username is taken."
+                raise Conflict(message, code="username_taken", fields={"username": message})
+            if await users_store.email_taken(session, email):
+                message = "An account already uses this email."
+                raise Conflict(message, code="email_taken", fields={"email": message})
 
     async def login(self, data: LoginIn, client: ClientInfo) -> IssuedSession:
         """Sign in by username or email; unknown user and wrong password look the same."""
@@ -93,21 +115,37 @@ class AccountService:
         if self._hasher.needs_rehash(user.password_hash):
             new_hash = await self._hasher.hash(data.password)
         async with self._db.transaction() as session:
+            # The row lock orders this sign-in with a concurrent password change:
+            # either the change revokes this session, or this sees the new hash.
+            if await users_store.lock_password_hash(session, user.id) != user.password_hash:
+                raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
             if new_hash is not None:
                 await users_store.set_password_hash(session, user.id, new_hash)
             return await self._sessions.open_session(session, user, client)
 
     async def change_password(self, caller: AuthContext, data: PasswordChangeIn) -> None:
-        """Replace the caller's password and sign out every other session."""
+        """Replace the caller's password and sign out every other session, atomically."""
         async with self._db.snapshot() as session:
             user = await users_store.get_user(session, caller.user.id)
         if user is None or not await self._hasher.verify(user.password_hash, data.current_password):
-            message = "The current password is wrong."
-            raise InvalidInput(message, code="wrong_password", fields={"current_password": message})
+            raise self._wrong_current_password()
         problem = password_problem(data.new_password, username=user.username, email=user.email)
         if problem:
             raise InvalidInput(problem, fields={"new_password": problem})
         new_hash = await self._hasher.hash(data.new_password)
         async with self._db.transaction() as session:
+            if await users_store.lock_password_hash(session, user.id) != user.password_hash:
+                raise self._wrong_current_password()  # changed by another session meanwhile
             await users_store.set_password_hash(session, user.id, new_hash)
-        await self._sessions.revoke_all_but(user.id, keep_session_id=caller.session_id)
+            revoked = await sessions_store.revoke_other_sessions(
+                session, user_id=user.id, keep_session_id=caller.session_id, now=utcnow()
+            )
+        await self._sessions.notify_revoked(revoked)
+
+    @staticmethod
+    def _wrong_current_password() -> InvalidInput:
+        return InvalidInput(
+            WRONG_CURRENT_PASSWORD,
+            code="wrong_password",
+            fields={"current_password": WRONG_CURRENT_PASSWORD},
+        )

@@ -52,10 +52,3 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
-
-
-class PayloadTooLarge(ServiceError):
-    """A request or message is bigger than the configured limit."""
-
-    status = 413
-    code = "payload_too_large"

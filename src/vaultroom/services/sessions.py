@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,16 @@ class ClientInfo:
 
     ip: str | None
     user_agent: str | None
+
+    @classmethod
+    def of(cls, ip: str | None, user_agent: str | None) -> ClientInfo:
+        """Checked values: an address that is not an IP is dropped, the agent is cut short."""
+        try:
+            address = str(ipaddress.ip_address(ip)) if ip else None
+        except ValueError:
+            address = None
+        agent = "".join(char for char in user_agent or "" if char.isprintable())
+        return cls(ip=address, user_agent=agent[:USER_AGENT_MAX] or None)
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ class SessionService:
             token_hash=hash_token(token),
             now=now,
             expires_at=expires_at,
-            user_agent=(client.user_agent or "")[:USER_AGENT_MAX] or None,
+            user_agent=client.user_agent,
             ip=client.ip,
         )
         return IssuedSession(user=user, token=token, expires_at=expires_at)
@@ -102,7 +113,7 @@ class SessionService:
         if found is None or not self._is_live(found[0], now):
             raise Unauthorized("Your session has expired or was revoked; sign in again.")
         row, user = found
-        if now - row.last_used_at >= TOUCH_INTERVAL or row.ip != client.ip:
+        if now - row.last_used_at >= TOUCH_INTERVAL:
             async with self._db.transaction() as session:
                 await sessions_store.touch_session(session, row.id, now=now, ip=client.ip)
         return AuthContext(user=user, session_id=row.id)
@@ -143,11 +154,3 @@ class SessionService:
     async def logout(self, caller: AuthContext) -> None:
         """Revoke the session the caller used."""
         await self.revoke(caller, caller.session_id)
-
-    async def revoke_all_but(self, user_id: int, keep_session_id: int | None) -> None:
-        """Sign a user out everywhere except, optionally, one session."""
-        async with self._db.transaction() as session:
-            revoked = await sessions_store.revoke_other_sessions(
-                session, user_id=user_id, keep_session_id=keep_session_id, now=utcnow()
-            )
-        await self.notify_revoked(revoked)

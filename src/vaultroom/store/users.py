@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.models import User
+from vaultroom.models.user import email_key
 
 
 async def insert_user(
@@ -23,6 +24,7 @@ async def insert_user(
     user = User(
         username=username,
         email=email,
+        email_key=email_key(email),
         password_hash=password_hash,
         display_name=display_name,
         role=role,
@@ -39,9 +41,9 @@ async def get_user(session: AsyncSession, user_id: int) -> User | None:
 
 async def find_user_by_login(session: AsyncSession, login: str) -> User | None:
     """The user whose username or email (any case) is ``login``."""
-    lowered = login.strip().lower()
+    login = login.strip()
     result = await session.execute(
-        select(User).where(or_(User.username == lowered, func.lower(User.email) == lowered))
+        select(User).where(or_(User.username == login.lower(), User.email_key == email_key(login)))
     )
     return result.scalars().first()
 
@@ -54,7 +56,7 @@ async def username_taken(session: AsyncSession, username: str) -> bool:
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
     """Whether a user already has this email, in any case."""
-    found = await session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
+    found = await session.scalar(select(User.id).where(User.email_key == email_key(email)))
     return found is not None
 
 
@@ -76,16 +78,22 @@ async def list_users_page(
     return list(result.scalars())
 
 
+async def lock_password_hash(session: AsyncSession, user_id: int) -> str | None:
+    """A user's current password hash, locking the row until the transaction ends.
+
+    (PostgreSQL: ``FOR UPDATE``; SQLite's write transactions are serial already.)
+    """
+    result = await session.execute(
+        select(User.password_hash).where(User.id == user_id).with_for_update()
+    )
+    return result.scalar_one_or_none()
+
+
 async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
     """Replace a user's password hash."""
     await session.execute(
         update(User).where(User.id == user_id).values(password_hash=password_hash)
     )
-
-
-async def set_role(session: AsyncSession, user_id: int, role: str) -> None:
-    """Change a user's role."""
-    await session.execute(update(User).where(User.id == user_id).values(role=role))
 
 
 async def set_last_seen(session: AsyncSession, user_id: int, when: datetime) -> None:

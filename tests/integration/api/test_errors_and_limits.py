@@ -18,6 +18,7 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
+    assert set(response.json()["error"]["fields"]) == {"body"}
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", BigIntId, autoincrement=True, nullable=False),
         sa.Column("username", sa.String(length=32), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("email_key", sa.String(length=320), nullable=False),
         sa.Column("display_name", sa.String(length=64), nullable=True),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
@@ -34,8 +35,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+        sa.UniqueConstraint("email_key", name=op.f("uq_users_email_key")),
     )
-    op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
     op.create_table(
         "sessions",
         sa.Column("id", BigIntId, autoincrement=True, nullable=False),
@@ -62,5 +63,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_sessions_user_id", table_name="sessions")
     op.drop_table("sessions")
-    op.drop_index("uq_users_email_lower", table_name="users")
     op.drop_table("users")
