@@ -82,82 +82,47 @@ def test_migrate_again_is_a_successful_no_op(tmp_path: Path, sqlite_env: dict[st
     assert "Running upgrade" not in result.stderr + result.stdout
 
 
-def test_create_user_makes_an_admin_from_a_password_on_stdin(
-    tmp_path: Path, sqlite_env: dict[str, str]
-) -> None:
-    result = run_cli(
-        "create-user",
-        "bob",
-        "bob@example.com",
-        "--admin",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=sqlite_env,
-        stdin=f"{ADMIN_PASSWORD}\n",
+def create_user(
+    tmp_path: Path, env: dict[str, str], *arguments: str, password: str = ADMIN_PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    """``create-user ARGUMENTS --password-stdin`` with ``password`` on standard input."""
+    return run_cli(
+        "create-user", *arguments, "--password-stdin", cwd=tmp_path, env=env, stdin=f"{password}\n"
     )
 
+
+@pytest.mark.parametrize(
+    ("flags", "expected"), [(("--admin",), "Created admin bob"), ((), "Created user bob")]
+)
+def test_create_user_makes_an_admin_or_a_plain_user(
+    tmp_path: Path, sqlite_env: dict[str, str], flags: tuple[str, ...], expected: str
+) -> None:
+    result = create_user(tmp_path, sqlite_env, "bob", "bob@example.com", *flags)
+
     assert result.returncode == 0, result.stderr
-    assert "Created admin bob" in result.stdout
+    assert expected in result.stdout
     assert ADMIN_PASSWORD not in result.stdout + result.stderr
 
 
-def test_create_user_without_admin_makes_a_plain_user(
-    tmp_path: Path, sqlite_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("username", "password", "complaint"),
+    [("bob", "password123", "too common"), ("no spaces allowed!", ADMIN_PASSWORD, "username")],
+)
+def test_create_user_refuses_bad_input(
+    tmp_path: Path, sqlite_env: dict[str, str], username: str, password: str, complaint: str
 ) -> None:
-    result = run_cli(
-        "create-user",
-        "carol",
-        "carol@example.com",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=sqlite_env,
-        stdin=f"{ADMIN_PASSWORD}\n",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert "Created user carol" in result.stdout
-
-
-def test_create_user_refuses_a_common_password(tmp_path: Path, sqlite_env: dict[str, str]) -> None:
-    result = run_cli(
-        "create-user",
-        "bob",
-        "bob@example.com",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=sqlite_env,
-        stdin="password123\n",
-    )
+    result = create_user(tmp_path, sqlite_env, username, "bob@example.com", password=password)
 
     assert result.returncode == 2
-    assert "too common" in result.stderr
-    assert "Created" not in result.stdout
-
-
-def test_create_user_refuses_an_invalid_username(
-    tmp_path: Path, sqlite_env: dict[str, str]
-) -> None:
-    result = run_cli(
-        "create-user",
-        "no spaces allowed!",
-        "bob@example.com",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=sqlite_env,
-        stdin=f"{ADMIN_PASSWORD}\n",
-    )
-
-    assert result.returncode == 2
-    assert "username" in result.stderr
+    assert complaint in result.stderr
     assert "Created" not in result.stdout
 
 
 def test_create_user_refuses_a_taken_username(tmp_path: Path, sqlite_env: dict[str, str]) -> None:
-    arguments = ("create-user", "bob", "bob@example.com", "--password-stdin")
-    first = run_cli(*arguments, cwd=tmp_path, env=sqlite_env, stdin=f"{ADMIN_PASSWORD}\n")
+    first = create_user(tmp_path, sqlite_env, "bob", "bob@example.com")
     assert first.returncode == 0, first.stderr
 
-    result = run_cli(*arguments, cwd=tmp_path, env=sqlite_env, stdin=f"{ADMIN_PASSWORD}\n")
+    result = create_user(tmp_path, sqlite_env, "bob", "bob@example.com")
 
     assert result.returncode == 2
     assert "taken" in result.stderr
@@ -201,16 +166,7 @@ def test_serve_migrates_the_default_sqlite_database_and_serves_the_api(
         versions = [row[0] for row in connection.execute("SELECT version_num FROM alembic_version")]
     assert versions == [head_revision()]
 
-    created = run_cli(
-        "create-user",
-        "bob",
-        "bob@example.com",
-        "--admin",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=env,
-        stdin=f"{ADMIN_PASSWORD}\n",
-    )
+    created = create_user(tmp_path, env, "bob", "bob@example.com", "--admin")
     assert created.returncode == 0, created.stderr
     response = login(node.url, "bob", ADMIN_PASSWORD)
     assert response.status_code == 200, response.text
