@@ -30,7 +30,15 @@ class RequestSizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _headers(scope).get("content-length", "")
+        # Only this one header is needed on every request; don't decode them all.
+        declared = next(
+            (
+                value.decode("latin-1")
+                for key, value in scope["headers"]
+                if key == b"content-length"
+            ),
+            "",
+        )
         if declared.isdigit() and int(declared) > self.max_bytes:
             response = error_response(413, "payload_too_large", _too_large_message(self.max_bytes))
             await response(scope, receive, send)

@@ -29,4 +29,4 @@ class PresenceRegistry:
 
     def is_online(self, user_id: int) -> bool:
         """Whether the user has an open socket."""
-        return self._sockets[user_id] > 0 if user_id in self._sockets else False
+        return self._sockets[user_id] > 0  # a Counter answers 0 without storing the key
