@@ -11,11 +11,12 @@ import socketio
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from vaultroom.api import auth, health, users
+from vaultroom.api import auth, conversations, health, messages, users
 from vaultroom.api.errors import install_error_handlers
 from vaultroom.api.fallback import install_api_fallback
 from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
-from vaultroom.realtime.server import create_socket_server, disconnect_sessions
+from vaultroom.fanout import LocalFanout
+from vaultroom.realtime.server import create_socket_server
 from vaultroom.services.container import Services, build_services
 from vaultroom.settings import Settings
 from vaultroom.static import SinglePageApp
@@ -49,18 +50,15 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings)
-
-        async def on_revoked(session_ids: list[int]) -> None:
-            await disconnect_sessions(sio, session_ids)
-
-        services.sessions.on_revoked(on_revoked)
+        services = build_services(settings, LocalFanout(sio))
+        services.sessions.on_revoked(services.fanout.revoke_sessions)
         holder["services"] = app.state.services = services
+        await services.start()
         try:
             yield
         finally:
             await sio.shutdown()
-            await services.db.dispose()
+            await services.close()
 
     api = FastAPI(
         title="VaultRoom",
@@ -75,6 +73,8 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/api")
     api.include_router(users.router, prefix="/api")
+    api.include_router(conversations.router, prefix="/api")
+    api.include_router(messages.router, prefix="/api")
 
     install_api_fallback(api)
     api.mount("/", SinglePageApp(settings.web_dir), name="web")

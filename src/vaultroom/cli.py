@@ -59,6 +59,7 @@ def _read_new_password(from_stdin: bool) -> str:
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> str:
+    from vaultroom.fanout import NoClients
     from vaultroom.models import UserRole
     from vaultroom.schemas.auth import RegisterIn
     from vaultroom.services.container import build_services
@@ -69,7 +70,7 @@ async def _create_user(settings: Settings, args: argparse.Namespace, password: s
         password=password,
         display_name=args.display_name,
     )
-    services = build_services(settings)
+    services = build_services(settings, NoClients())
     try:
         user = await services.accounts.create_user(
             username=data.username,
@@ -79,7 +80,7 @@ async def _create_user(settings: Settings, args: argparse.Namespace, password: s
             role=UserRole.ADMIN if args.admin else UserRole.USER,
         )
     finally:
-        await services.db.dispose()
+        await services.close()
     return f"Created {user.role} {user.username} (id {user.id})."
 
 

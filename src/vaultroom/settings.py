@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     max_socket_message_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024)
     users_page_max: int = Field(default=100, ge=1, le=1000)
 
+    # Messaging limits.
+    max_message_chars: int = Field(default=4000, ge=1, le=16000)
+    max_group_members: int = Field(default=1000, ge=2)
+    messages_page_max: int = Field(default=200, ge=1, le=1000)
+    # Sends per user (socket and REST together), in the ``limits`` notation.
+    send_rate_limit: str = "30/10 seconds"
+    # A user's ``typing`` events in one conversation are relayed at most this often.
+    typing_interval_seconds: float = Field(default=2.0, ge=0)
+    # After a user's last socket closes they stay online this long (a reload does not flicker).
+    presence_grace_seconds: float = Field(default=5.0, ge=0)
+    # Concurrent sends committed in one transaction (group commit), at most this many.
+    write_batch_max: int = Field(default=256, ge=1, le=10000)
+
     argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     argon2_time_cost: int = Field(default=2, ge=2)
     argon2_parallelism: int = Field(default=1, ge=1)
@@ -50,6 +63,17 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("send_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("use the form '30/10 seconds' or '100 per minute'") from None
         return value
 
     @property

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
+from vaultroom.schemas.ids import MAX_ID
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import cross_site_write
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
@@ -14,9 +15,8 @@ from vaultroom.services.errors import Forbidden, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession
 from vaultroom.settings import Settings
 
-# Ids are 64-bit on PostgreSQL; larger numbers are refused before reaching SQL.
-MAX_ID = 2**63 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SeqQuery = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -10,12 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vaultroom.schemas.errors import ErrorDetail, ErrorResponse
-from vaultroom.services.errors import ServiceError
+from vaultroom.schemas.errors import ErrorDetail, ErrorResponse, error_fields
+from vaultroom.services.errors import RateLimited, ServiceError
 
 logger = logging.getLogger(__name__)
 
-_LOCATIONS = {"body", "query", "path", "header", "cookie"}
 # Stable codes for statuses whose reason phrase differs between Python versions.
 _STATUS_CODES = {413: "payload_too_large", 422: "invalid_input"}
 
@@ -35,17 +34,7 @@ def error_response(
 
 def validation_fields(exc: RequestValidationError) -> dict[str, str]:
     """One message per invalid field, named as the client sent it (never echoing values)."""
-    fields: dict[str, str] = {}
-    for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ())]
-        if location and location[0] in _LOCATIONS and len(location) > 1:
-            location = location[1:]
-        if error.get("type") == "json_invalid":
-            location = []  # the position in the text is not a field
-        name = ".".join(location) or "body"
-        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
-        fields.setdefault(name, message)
-    return fields
+    return error_fields(exc.errors())
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -54,7 +43,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_service_error(_request: Request, exc: Exception) -> JSONResponse:
         if not isinstance(exc, ServiceError):
             raise exc
-        return error_response(exc.status, exc.code, exc.message, fields=exc.fields)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return error_response(exc.status, exc.code, exc.message, fields=exc.fields, headers=headers)
 
     async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
         if not isinstance(exc, RequestValidationError):

@@ -1,7 +1,24 @@
 """SQLAlchemy models: the tables of VaultRoom."""
 
 from vaultroom.models.base import Base
+from vaultroom.models.conversation import (
+    Conversation,
+    ConversationKind,
+    ConversationMember,
+    MemberRole,
+)
+from vaultroom.models.message import Message
 from vaultroom.models.session import AuthSession
 from vaultroom.models.user import User, UserRole
 
-__all__ = ["AuthSession", "Base", "User", "UserRole"]
+__all__ = [
+    "AuthSession",
+    "Base",
+    "Conversation",
+    "ConversationKind",
+    "ConversationMember",
+    "MemberRole",
+    "Message",
+    "User",
+    "UserRole",
+]

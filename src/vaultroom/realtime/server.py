@@ -1,4 +1,4 @@
-"""The Socket.IO server: authenticated handshakes, personal rooms, revoked sessions.
+"""The Socket.IO server: authenticated handshakes, personal rooms, presence.
 
 python-socketio is untyped; this module is the only one that touches it directly.
 """
@@ -12,7 +12,8 @@ from typing import Any
 
 import socketio
 
-from vaultroom.models.base import utcnow
+from vaultroom.fanout.rooms import session_room, user_room
+from vaultroom.realtime.events import register_event_handlers
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
@@ -22,16 +23,6 @@ from vaultroom.services.sessions import ClientInfo
 from vaultroom.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-def user_room(user_id: int) -> str:
-    """The room every socket of a user joins."""
-    return f"user:{user_id}"
-
-
-def session_room(session_id: int) -> str:
-    """The room of every socket opened with one session (to disconnect it on revocation)."""
-    return f"session:{session_id}"
 
 
 def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
@@ -107,27 +98,15 @@ def create_socket_server(
         await sio.save_session(sid, {"user_id": caller.user.id, "session_id": caller.session_id})
         await sio.enter_room(sid, user_room(caller.user.id))
         await sio.enter_room(sid, session_room(caller.session_id))
-        services.presence.socket_opened(caller.user.id)
+        await services.presence.socket_opened(caller.user.id)
 
     async def disconnect(sid: str, _reason: object = None) -> None:
         session = await sio.get_session(sid)
         user_id = session.get("user_id")
-        if user_id is None:
-            return
-        services = get_services()
-        if services.presence.socket_closed(user_id):
-            await services.users.record_last_seen(user_id, utcnow())
+        if user_id is not None:
+            await get_services().presence.socket_closed(user_id)
 
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
+    register_event_handlers(sio, get_services)
     return sio
-
-
-async def disconnect_sessions(sio: socketio.AsyncServer, session_ids: list[int]) -> None:
-    """Tell the sockets of revoked sessions (``session:revoked``) and close them."""
-    for session_id in session_ids:
-        room = session_room(session_id)
-        await sio.emit("session:revoked", {"session_id": session_id}, room=room)
-        sids = [sid for sid, _eio_sid in sio.manager.get_participants("/", room)]
-        for sid in sids:
-            await sio.disconnect(sid)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
-from vaultroom.schemas.text import NO_CONTROL_CHARACTERS
+from vaultroom.schemas.text import NO_CONTROL_CHARACTERS, clean_name
 from vaultroom.schemas.users import MeOut
 from vaultroom.security.password_policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -27,18 +26,13 @@ def _normalise_username(value: object) -> object:
     return value
 
 
-# Bidirectional embeddings, overrides and isolates can make a name display as
-# another one; joiners (ZWJ, ZWNJ) stay allowed, as emoji and several scripts need them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 DISPLAY_NAME_JSON_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
 
 
 def _normalise_display_name(value: object) -> object:
     if not isinstance(value, str):
         return value
-    value = unicodedata.normalize("NFC", value).strip()
-    if any(unicodedata.category(char) in {"Cc", "Cs"} or char in _BIDI_CONTROLS for char in value):
-        raise ValueError("Control characters and direction overrides are not allowed.")
+    value = clean_name(value)
     if len(value) > DISPLAY_NAME_MAX:
         raise ValueError(f"Use at most {DISPLAY_NAME_MAX} characters.")
     return value or None

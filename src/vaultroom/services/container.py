@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vaultroom.db import Database
+from vaultroom.fanout import Fanout
 from vaultroom.security.passwords import PasswordHasher
 from vaultroom.services.accounts import AccountService
-from vaultroom.services.presence import PresenceRegistry
+from vaultroom.services.conversation_views import ConversationViews
+from vaultroom.services.conversations import ConversationService
+from vaultroom.services.message_writer import MessageWriter
+from vaultroom.services.messages import MessageService
+from vaultroom.services.presence import PresenceService
 from vaultroom.services.sessions import SessionService
+from vaultroom.services.typing import TypingRelay
 from vaultroom.services.users import UserDirectory
 from vaultroom.settings import Settings
 
@@ -19,22 +25,44 @@ class Services:
 
     settings: Settings
     db: Database
-    presence: PresenceRegistry
+    fanout: Fanout
+    presence: PresenceService
     sessions: SessionService
     accounts: AccountService
     users: UserDirectory
+    conversations: ConversationService
+    messages: MessageService
+    typing: TypingRelay
+    writer: MessageWriter
+
+    async def start(self) -> None:
+        """Start the background tasks (the message writer)."""
+        self.writer.start()
+
+    async def close(self) -> None:
+        """Finish queued writes, take this node's users offline, close the database."""
+        await self.writer.stop()
+        await self.presence.close()
+        await self.db.dispose()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, fanout: Fanout) -> Services:
     """Create the database engines and the services on top of them."""
     db = Database(settings)
-    presence = PresenceRegistry()
+    presence = PresenceService(db, fanout, grace_seconds=settings.presence_grace_seconds)
     sessions = SessionService(db, settings)
+    users = UserDirectory(db, settings, presence)
+    writer = MessageWriter(db, fanout, batch_max=settings.write_batch_max)
     return Services(
         settings=settings,
         db=db,
+        fanout=fanout,
         presence=presence,
         sessions=sessions,
         accounts=AccountService(db, PasswordHasher(settings), sessions),
-        users=UserDirectory(db, settings, presence),
+        users=users,
+        conversations=ConversationService(db, ConversationViews(users), fanout, settings),
+        messages=MessageService(db, writer, fanout, settings),
+        typing=TypingRelay(db, fanout, interval_seconds=settings.typing_interval_seconds),
+        writer=writer,
     )

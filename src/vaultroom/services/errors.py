@@ -52,3 +52,21 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+class RateLimited(ServiceError):
+    """Too many requests of one kind; ``retry_after`` says when to try again (seconds)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(ServiceError):
+    """A dependency (the database) failed; the same request may be retried."""
+
+    status = 503
+    code = "unavailable"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from vaultroom.db import Database
 from vaultroom.models import User
 from vaultroom.schemas.users import MeOut, UserOut, UsersPage
 from vaultroom.services.errors import NotFound
-from vaultroom.services.presence import PresenceRegistry
+from vaultroom.services.presence import PresenceService
 from vaultroom.settings import Settings
 from vaultroom.store import users as users_store
 
@@ -16,7 +14,7 @@ from vaultroom.store import users as users_store
 class UserDirectory:
     """Shows users to each other, with their presence."""
 
-    def __init__(self, db: Database, settings: Settings, presence: PresenceRegistry) -> None:
+    def __init__(self, db: Database, settings: Settings, presence: PresenceService) -> None:
         self._db = db
         self._settings = settings
         self._presence = presence
@@ -63,8 +61,3 @@ class UserDirectory:
         if user is None:
             raise NotFound("No such user.")
         return self.public(user)
-
-    async def record_last_seen(self, user_id: int, when: datetime) -> None:
-        """Store when a user was last online."""
-        async with self._db.transaction() as session:
-            await users_store.set_last_seen(session, user_id, when)

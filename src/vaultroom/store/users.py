@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
@@ -99,3 +100,11 @@ async def set_password_hash(session: AsyncSession, user_id: int, password_hash: 
 async def set_last_seen(session: AsyncSession, user_id: int, when: datetime) -> None:
     """Record when a user was last seen online."""
     await session.execute(update(User).where(User.id == user_id).values(last_seen_at=when))
+
+
+async def existing_ids(session: AsyncSession, user_ids: Collection[int]) -> set[int]:
+    """Which of these user ids exist."""
+    if not user_ids:
+        return set()
+    result = await session.scalars(select(User.id).where(User.id.in_(user_ids)))
+    return set(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -138,3 +139,15 @@ async def sockets(live_server: LiveServer) -> AsyncIterator[SocketClients]:
         yield clients
     finally:
         await clients.close_all()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """A test node: users go offline as soon as their last socket closes (no grace),
+    sends are not rate limited unless a test says so."""
+    return Settings(
+        database_url=database_url,
+        web_dir=tmp_path / "web",
+        presence_grace_seconds=0,
+        send_rate_limit="10000/second",
+    )

@@ -1,0 +1,13 @@
+"""Names of the Socket.IO rooms events are addressed to."""
+
+from __future__ import annotations
+
+
+def user_room(user_id: int) -> str:
+    """The room every socket of a user joins."""
+    return f"user:{user_id}"
+
+
+def session_room(session_id: int) -> str:
+    """The room of every socket opened with one session (to disconnect it on revocation)."""
+    return f"session:{session_id}"

@@ -1,0 +1,125 @@
+"""Socket.IO events from clients: validated into pydantic models, one service call, an ack.
+
+Every handler answers ``{ok: true, ...}`` or ``{ok: false, error: {code, message}}``;
+a bad payload never crashes the socket or goes unanswered. Authorization (membership)
+is checked by the service on every event, not once at connect time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import socketio
+from pydantic import BaseModel, ValidationError
+
+from vaultroom.schemas.errors import ErrorDetail, error_fields
+from vaultroom.schemas.events import (
+    DeleteMessageEvent,
+    EditMessageEvent,
+    ReadEvent,
+    SendMessageEvent,
+    TypingEvent,
+    error_ack,
+    ok_ack,
+)
+from vaultroom.services.container import Services
+from vaultroom.services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class SocketCaller:
+    """Who sent an event: the user and session authenticated at connect, and the socket."""
+
+    user_id: int
+    session_id: int
+    sid: str
+
+
+Handler = Callable[[Services, SocketCaller, PayloadT], Awaitable[Ack]]
+
+
+def _invalid(message: str, fields: dict[str, str] | None = None) -> Ack:
+    return error_ack(ErrorDetail(code="invalid_input", message=message, fields=fields))
+
+
+def register_event_handlers(
+    sio: socketio.AsyncServer, get_services: Callable[[], Services]
+) -> None:
+    """Attach every client event of the contract to ``sio``."""
+
+    def on(event: str, model: type[PayloadT], handler: Handler[PayloadT]) -> None:
+        async def handle(sid: str, *args: Any) -> Ack:
+            session = await sio.get_session(sid)
+            if "user_id" not in session:
+                return error_ack(ErrorDetail(code="unauthorized", message="Sign in first."))
+            caller = SocketCaller(session["user_id"], session["session_id"], sid)
+            if len(args) != 1 or not isinstance(args[0], dict):
+                return _invalid(f"'{event}' takes one object as its payload.")
+            try:
+                payload = model.model_validate(args[0])
+            except ValidationError as exc:
+                fields = error_fields(exc.errors())
+                summary = "; ".join(f"{name}: {message}" for name, message in fields.items())
+                return _invalid(f"Invalid input ({summary}).", fields)
+            try:
+                return await handler(get_services(), caller, payload)
+            except ServiceError as exc:
+                return error_ack(ErrorDetail(code=exc.code, message=exc.message, fields=exc.fields))
+            except Exception:
+                logger.exception("socket event %s failed", event)
+                message = "Something went wrong on the server."
+                return error_ack(ErrorDetail(code="internal_error", message=message))
+
+        sio.on(event, handle)
+
+    async def unknown_event(event: str, _sid: str, *_args: Any) -> Ack:
+        return error_ack(
+            ErrorDetail(code="unknown_event", message=f"No such event: {event[:64]!r}.")
+        )
+
+    on("message:send", SendMessageEvent, _send_message)
+    on("message:edit", EditMessageEvent, _edit_message)
+    on("message:delete", DeleteMessageEvent, _delete_message)
+    on("conversation:read", ReadEvent, _mark_read)
+    on("typing", TypingEvent, _typing)
+    sio.on("*", unknown_event)
+
+
+async def _send_message(services: Services, caller: SocketCaller, event: SendMessageEvent) -> Ack:
+    # The sending socket gets the message in this ack instead of ``message:new``.
+    result = await services.messages.send(
+        caller.user_id, event.conversation_id, event.client_msg_id, event.body, skip_sid=caller.sid
+    )
+    return ok_ack(message=result.message.model_dump(mode="json"))
+
+
+async def _edit_message(services: Services, caller: SocketCaller, event: EditMessageEvent) -> Ack:
+    message = await services.messages.edit(caller.user_id, event.message_id, event.body)
+    return ok_ack(message=message.model_dump(mode="json"))
+
+
+async def _delete_message(
+    services: Services, caller: SocketCaller, event: DeleteMessageEvent
+) -> Ack:
+    message = await services.messages.delete(caller.user_id, event.message_id)
+    return ok_ack(message=message.model_dump(mode="json"))
+
+
+async def _mark_read(services: Services, caller: SocketCaller, event: ReadEvent) -> Ack:
+    marker = await services.conversations.mark_read(
+        caller.user_id, event.conversation_id, event.seq
+    )
+    return ok_ack(last_read_seq=marker.last_read_seq, unread_count=marker.unread_count)
+
+
+async def _typing(services: Services, caller: SocketCaller, event: TypingEvent) -> Ack:
+    relayed = await services.typing.typing(caller.user_id, event.conversation_id)
+    return ok_ack(relayed=relayed)

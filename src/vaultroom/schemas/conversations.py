@@ -1,0 +1,82 @@
+"""Conversations as each member sees them, and the bodies that create or change them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from vaultroom.schemas.ids import RowIdField, SeqField
+from vaultroom.schemas.messages import MessageOut
+from vaultroom.schemas.users import UserOut
+
+TITLE_MAX = 100
+
+
+class MembershipOut(BaseModel):
+    """A member's role and read marker (roles manage groups; markers show "seen")."""
+
+    user_id: int
+    role: str
+    last_read_seq: int
+    joined_at: datetime
+
+
+class ConversationOut(BaseModel):
+    """A conversation from the caller's point of view (read marker, unread count)."""
+
+    id: int
+    kind: str
+    title: str | None
+    members: list[UserOut]
+    memberships: list[MembershipOut]
+    last_message: MessageOut | None
+    last_seq: int
+    last_read_seq: int
+    unread_count: int
+    created_at: datetime
+
+
+class ConversationsOut(BaseModel):
+    """The caller's conversations, most recent activity first."""
+
+    conversations: list[ConversationOut]
+
+
+class DirectIn(BaseModel):
+    """Open (or find) the one direct conversation with a user."""
+
+    user_id: RowIdField
+
+
+class GroupIn(BaseModel):
+    """A new group; the caller is its owner and need not be listed."""
+
+    title: str = Field(max_length=4 * TITLE_MAX)
+    member_ids: list[RowIdField] = Field(default_factory=list, max_length=10000)
+
+
+class RenameIn(BaseModel):
+    """A group's new title."""
+
+    title: str = Field(max_length=4 * TITLE_MAX)
+
+
+class AddMemberIn(BaseModel):
+    """A user to add to a group."""
+
+    user_id: RowIdField
+
+
+class ReadIn(BaseModel):
+    """Move the caller's read marker forward to ``seq``."""
+
+    seq: SeqField
+
+
+class ReadMarkerOut(BaseModel):
+    """Where the caller's read marker is now and what is still unread."""
+
+    conversation_id: int
+    last_read_seq: int
+    unread_count: int

@@ -1,0 +1,211 @@
+"""The message writer: group commit of concurrent sends, gap-free seqs, idempotent retries.
+
+Every send of this node goes through one writer task. Sends that arrive while a
+transaction is running wait for the next one, so under load many messages share
+one commit (group commit) instead of queueing for a transaction each. Inside the
+transaction each conversation's row is locked, its next seqs are taken in order,
+the messages are inserted; after the commit the senders are answered and the
+``message:new`` events go to fan-out, in seq order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vaultroom.db import Database
+from vaultroom.fanout import Delivery, Fanout
+from vaultroom.models.base import utcnow
+from vaultroom.schemas.events import MessageEvent
+from vaultroom.schemas.messages import MessageOut
+from vaultroom.services.errors import Conflict, NotFound, ServiceError, Unavailable
+from vaultroom.store import conversations as conversations_store
+from vaultroom.store import messages as messages_store
+
+logger = logging.getLogger(__name__)
+
+# A unique violation means another node stored one of the batch's keys at the
+# same moment; the batch is retried and then finds that row.
+ATTEMPTS_ON_CONFLICT = 3
+
+NOT_A_MEMBER = "No such conversation."
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """A validated message to store. ``skip_sid`` is the socket that gets the ack."""
+
+    sender_id: int
+    conversation_id: int
+    client_msg_id: str
+    body: str
+    skip_sid: str | None = None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """What makes a send idempotent."""
+        return (self.sender_id, self.client_msg_id)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The stored message and whether this call created it (``False``: a retry)."""
+
+    message: MessageOut
+    created: bool
+
+
+@dataclass
+class _Batch:
+    outcomes: dict[tuple[int, str], SendResult | ServiceError] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def _same_send(request: SendRequest, message: MessageOut) -> SendResult:
+    if message.conversation_id != request.conversation_id:
+        raise Conflict("This client_msg_id was already used for another message.")
+    return SendResult(message=message, created=False)
+
+
+class MessageWriter:
+    """Stores sends in batches; ``send`` returns once the message is committed."""
+
+    def __init__(self, db: Database, fanout: Fanout, *, batch_max: int) -> None:
+        self._db = db
+        self._fanout = fanout
+        self._batch_max = batch_max
+        self._queue: list[tuple[SendRequest, asyncio.Future[SendResult]]] = []
+        self._in_flight: dict[tuple[int, str], asyncio.Future[SendResult]] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start the writer task (in the running event loop)."""
+        self._task = asyncio.create_task(self._run(), name="message-writer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        await self._task
+        self._task = None
+
+    async def send(self, request: SendRequest) -> SendResult:
+        """Store the message (or find it stored); raises a ``ServiceError`` on refusal."""
+        earlier = self._in_flight.get(request.key)
+        if earlier is not None:
+            # The same send is being written right now: answer with its outcome.
+            return _same_send(request, (await asyncio.shield(earlier)).message)
+        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
+        # If every caller went away, nobody reads a failure: mark it read.
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._in_flight[request.key] = future
+        self._queue.append((request, future))
+        self._wakeup.set()
+        # Shielded: a caller that goes away does not cancel a write others may await.
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch = self._queue[: self._batch_max]
+                del self._queue[: self._batch_max]
+                await self._write(batch)
+            if self._stopping:
+                return
+
+    async def _write(self, batch: list[tuple[SendRequest, asyncio.Future[SendResult]]]) -> None:
+        requests = [request for request, _future in batch]
+        try:
+            written = await self._commit(requests)
+        except Exception as exc:
+            if not isinstance(exc, SQLAlchemyError | OSError):
+                logger.exception("message batch failed")
+            else:
+                logger.warning("message batch failed: %s", type(exc).__name__)
+            failure = Unavailable("The message could not be stored; send it again.")
+            written = _Batch(outcomes={request.key: failure for request in requests})
+        for request, future in batch:
+            self._in_flight.pop(request.key, None)
+            outcome = written.outcomes[request.key]
+            if isinstance(outcome, ServiceError):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+        await self._fanout.publish(written.deliveries)
+
+    async def _commit(self, requests: Sequence[SendRequest]) -> _Batch:
+        for attempt in range(1, ATTEMPTS_ON_CONFLICT + 1):
+            try:
+                async with self._db.transaction() as session:
+                    return await _store_batch(session, requests, utcnow())
+            except IntegrityError:
+                if attempt == ATTEMPTS_ON_CONFLICT:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _store_batch(
+    session: AsyncSession, requests: Sequence[SendRequest], now: datetime
+) -> _Batch:
+    """Insert the batch's new messages in one transaction; decide every request's outcome."""
+    batch = _Batch()
+    stored = await messages_store.find_by_client_ids(session, [r.key for r in requests])
+    fresh: list[SendRequest] = []
+    for request in requests:
+        if request.key in stored:
+            try:
+                batch.outcomes[request.key] = _same_send(
+                    request, MessageOut.of(stored[request.key])
+                )
+            except ServiceError as refusal:
+                batch.outcomes[request.key] = refusal
+        else:
+            fresh.append(request)
+    conversation_ids = {request.conversation_id for request in fresh}
+    last_seqs = await messages_store.lock_conversations(session, conversation_ids)
+    members = await conversations_store.member_ids(session, last_seqs.keys())
+    rows = []
+    accepted: list[SendRequest] = []
+    for request in fresh:
+        if request.sender_id not in members.get(request.conversation_id, ()):
+            batch.outcomes[request.key] = NotFound(NOT_A_MEMBER)
+            continue
+        last_seqs[request.conversation_id] += 1
+        accepted.append(request)
+        rows.append(
+            {
+                "conversation_id": request.conversation_id,
+                "seq": last_seqs[request.conversation_id],
+                "sender_id": request.sender_id,
+                "client_msg_id": request.client_msg_id,
+                "body": request.body,
+                "created_at": now,
+            }
+        )
+    for conversation_id in {request.conversation_id for request in accepted}:
+        await messages_store.set_last_seq(session, conversation_id, last_seqs[conversation_id], now)
+    inserted = await messages_store.insert_messages(session, rows)
+    for request, row in zip(accepted, inserted, strict=True):
+        message = MessageOut.of(row)
+        batch.outcomes[request.key] = SendResult(message=message, created=True)
+        batch.deliveries.append(
+            Delivery(
+                "message:new",
+                MessageEvent(message=message),
+                members[request.conversation_id],
+                skip_sid=request.skip_sid,
+            )
+        )
+    return batch
