@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 ATTEMPTS_ON_CONFLICT = 3
 
 NOT_A_MEMBER = "No such conversation."
+RETRY_MESSAGE = "The message could not be stored; send it again with the same client_msg_id."
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class MessageWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.batches_committed = 0  # observability: sends per commit = sends / batches
 
     def start(self) -> None:
         """Start the writer task (in the running event loop)."""
@@ -121,7 +123,14 @@ class MessageWriter:
             while self._queue:
                 batch = self._queue[: self._batch_max]
                 del self._queue[: self._batch_max]
-                await self._write(batch)
+                try:
+                    await self._write(batch)
+                except Exception:  # the writer must outlive any one batch
+                    logger.exception("message writer failed a batch")
+                    for request, future in batch:
+                        self._in_flight.pop(request.key, None)
+                        if not future.done():
+                            future.set_exception(Unavailable(RETRY_MESSAGE))
             if self._stopping:
                 return
 
@@ -134,7 +143,7 @@ class MessageWriter:
                 logger.exception("message batch failed")
             else:
                 logger.warning("message batch failed: %s", type(exc).__name__)
-            failure = Unavailable("The message could not be stored; send it again.")
+            failure = Unavailable(RETRY_MESSAGE)
             written = _Batch(outcomes={request.key: failure for request in requests})
         for request, future in batch:
             self._in_flight.pop(request.key, None)
@@ -149,7 +158,9 @@ class MessageWriter:
         for attempt in range(1, ATTEMPTS_ON_CONFLICT + 1):
             try:
                 async with self._db.transaction() as session:
-                    return await _store_batch(session, requests, utcnow())
+                    written = await _store_batch(session, requests, utcnow())
+                self.batches_committed += 1
+                return written
             except IntegrityError:
                 if attempt == ATTEMPTS_ON_CONFLICT:
                     raise

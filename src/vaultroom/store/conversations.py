@@ -105,7 +105,7 @@ async def member_ids(
             ConversationMember.conversation_id.in_(conversation_ids)
         )
     )
-    for conversation_id, user_id in result.tuples():
+    for conversation_id, user_id in result:
         found[conversation_id].add(user_id)
     return found
 
@@ -122,7 +122,7 @@ async def memberships_with_users(
         .where(ConversationMember.conversation_id.in_(conversation_ids))
         .order_by(ConversationMember.joined_at, ConversationMember.user_id)
     )
-    return list(result.tuples())
+    return list(result.all())
 
 
 async def user_conversations(
@@ -135,7 +135,7 @@ async def user_conversations(
         .where(ConversationMember.user_id == user_id)
         .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
     )
-    return list(result.tuples())
+    return list(result.all())
 
 
 def _unread_condition(reader_id: int | InstrumentedAttribute[int]) -> ColumnElement[bool]:
@@ -164,7 +164,7 @@ async def unread_counts(
         .where(Message.conversation_id.in_(conversation_ids), _unread_condition(user_id))
         .group_by(Message.conversation_id)
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 async def unread_counts_by_member(session: AsyncSession, conversation_id: int) -> dict[int, int]:
@@ -181,7 +181,7 @@ async def unread_counts_by_member(session: AsyncSession, conversation_id: int) -
         .where(ConversationMember.conversation_id == conversation_id)
         .group_by(ConversationMember.user_id)
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 async def advance_read_marker(

@@ -41,7 +41,7 @@ async def lock_conversations(
         .order_by(Conversation.id)
         .with_for_update()
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 async def set_last_seq(

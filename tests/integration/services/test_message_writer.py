@@ -1,0 +1,170 @@
+"""The message writer on the real database: group commit, gap-free seqs, idempotent retries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.factories import RegisteredUser, UserFactory
+from vaultroom.app import VaultRoomApp
+from vaultroom.db import Database
+from vaultroom.fanout import NoClients
+from vaultroom.services.errors import NotFound
+from vaultroom.services.message_writer import MessageWriter, SendRequest, SendResult
+
+
+async def group_with(
+    client: httpx.AsyncClient, owner: RegisteredUser, *members: RegisteredUser
+) -> int:
+    """A group of ``owner`` and ``members``; its id."""
+    response = await client.post(
+        "/api/conversations/group",
+        json={"title": "writers", "member_ids": [member.id for member in members]},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    conversation_id: int = response.json()["id"]
+    return conversation_id
+
+
+async def stored_seqs(
+    client: httpx.AsyncClient, user: RegisteredUser, conversation_id: int
+) -> list[int]:
+    """Every seq stored in the conversation, as history shows them."""
+    response = await client.get(
+        f"/api/conversations/{conversation_id}/messages?limit=200", headers=user.headers
+    )
+    assert response.status_code == 200, response.text
+    return [message["seq"] for message in response.json()["messages"]]
+
+
+@pytest.fixture
+async def second_node_writer(app: VaultRoomApp) -> AsyncIterator[MessageWriter]:
+    """A writer with its own engines on the same database, like another node's."""
+    db = Database(app.services.settings)
+    writer = MessageWriter(db, NoClients(), batch_max=256)
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.stop()
+        await db.dispose()
+
+
+async def test_concurrent_sends_share_one_commit_and_get_seqs_in_order(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writer = app.services.writer
+    before = writer.batches_committed
+
+    results = await asyncio.gather(
+        *(
+            writer.send(SendRequest(alice.id, conversation_id, f"m{i}", f"message {i}"))
+            for i in range(50)
+        )
+    )
+
+    assert writer.batches_committed - before == 1
+    assert [result.message.seq for result in results] == list(range(1, 51))
+    assert all(result.created for result in results)
+    assert await stored_seqs(client, bob, conversation_id) == list(range(1, 51))
+
+
+async def test_one_batch_numbers_each_conversation_separately_without_gaps(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    first = await group_with(client, alice, bob)
+    second = await group_with(client, bob, alice)
+    writer = app.services.writer
+
+    results = await asyncio.gather(
+        *(
+            writer.send(SendRequest(alice.id, (first, second)[i % 2], f"k{i}", "hello"))
+            for i in range(10)
+        )
+    )
+
+    by_conversation: dict[int, list[int]] = {}
+    for result in results:
+        by_conversation.setdefault(result.message.conversation_id, []).append(result.message.seq)
+    assert by_conversation == {first: [1, 2, 3, 4, 5], second: [1, 2, 3, 4, 5]}
+
+
+async def test_a_non_member_in_a_batch_is_refused_without_leaving_a_gap(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    alice, bob, mallory = await users.create(), await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writer = app.services.writer
+
+    outcomes = await asyncio.gather(
+        writer.send(SendRequest(alice.id, conversation_id, "a1", "one")),
+        writer.send(SendRequest(mallory.id, conversation_id, "x1", "intruder")),
+        writer.send(SendRequest(bob.id, conversation_id, "b1", "two")),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[1], NotFound)
+    accepted = [outcome for outcome in outcomes if isinstance(outcome, SendResult)]
+    assert [result.message.seq for result in accepted] == [1, 2]
+    assert await stored_seqs(client, alice, conversation_id) == [1, 2]
+
+
+async def test_a_retry_while_the_first_attempt_is_in_flight_returns_the_same_message(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writer = app.services.writer
+    request = SendRequest(alice.id, conversation_id, "same-key", "only once")
+
+    first, retry = await asyncio.gather(writer.send(request), writer.send(request))
+
+    assert first.created and not retry.created
+    assert retry.message == first.message
+    assert await stored_seqs(client, alice, conversation_id) == [1]
+
+
+async def test_the_same_send_through_two_nodes_at_once_stores_one_row(
+    app: VaultRoomApp,
+    client: httpx.AsyncClient,
+    users: UserFactory,
+    second_node_writer: MessageWriter,
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    request = SendRequest(alice.id, conversation_id, "two-nodes", "only once")
+
+    results = await asyncio.gather(
+        app.services.writer.send(request), second_node_writer.send(request)
+    )
+
+    assert sorted(result.created for result in results) == [False, True]
+    assert results[0].message.id == results[1].message.id
+    assert await stored_seqs(client, bob, conversation_id) == [1]
+
+
+async def test_two_nodes_sending_to_one_conversation_never_share_or_skip_a_seq(
+    app: VaultRoomApp,
+    client: httpx.AsyncClient,
+    users: UserFactory,
+    second_node_writer: MessageWriter,
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writers = (app.services.writer, second_node_writer)
+
+    await asyncio.gather(
+        *(
+            writers[i % 2].send(SendRequest(alice.id, conversation_id, f"n{i}", "hi"))
+            for i in range(40)
+        )
+    )
+
+    assert await stored_seqs(client, bob, conversation_id) == list(range(1, 41))
