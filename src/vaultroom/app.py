@@ -17,6 +17,7 @@ from vaultroom.api.fallback import install_api_fallback
 from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
 from vaultroom.fanout import LocalFanout
 from vaultroom.realtime.server import create_socket_server
+from vaultroom.realtime.session_sweeper import SessionSweeper
 from vaultroom.services.container import Services, build_services
 from vaultroom.settings import Settings
 from vaultroom.static import SinglePageApp
@@ -31,6 +32,12 @@ class VaultRoomApp:
         self.api = api
         self.sio = sio
         self._asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+
+    @property
+    def session_sweeper(self) -> SessionSweeper:
+        """The task that disconnects sockets of expired sessions (while running)."""
+        sweeper: SessionSweeper = self.api.state.session_sweeper
+        return sweeper
 
     @property
     def services(self) -> Services:
@@ -54,9 +61,13 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
         services.sessions.on_revoked(services.fanout.revoke_sessions)
         holder["services"] = app.state.services = services
         await services.start()
+        sweeper = SessionSweeper(sio, lambda: services, settings.session_check_interval_seconds)
+        sweeper.start()
+        app.state.session_sweeper = sweeper
         try:
             yield
         finally:
+            await sweeper.stop()
             await sio.shutdown()
             await services.close()
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     typing_interval_seconds: float = Field(default=2.0, ge=0)
     # After a user's last socket closes they stay online this long (a reload does not flicker).
     presence_grace_seconds: float = Field(default=5.0, ge=0)
+    # How often each node checks that the sessions of its open sockets are still
+    # live (expired ones are disconnected; revocations are immediate anyway).
+    session_check_interval_seconds: float = Field(default=60.0, gt=0)
     # Concurrent sends committed in one transaction (group commit), at most this many.
     write_batch_max: int = Field(default=256, ge=1, le=10000)
 

@@ -8,6 +8,9 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+SESSION_ROOM_PREFIX = "session:"
+
+
 def session_room(session_id: int) -> str:
     """The room of every socket opened with one session (to disconnect it on revocation)."""
-    return f"session:{session_id}"
+    return f"{SESSION_ROOM_PREFIX}{session_id}"

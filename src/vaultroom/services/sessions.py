@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,6 +117,14 @@ class SessionService:
             async with self._db.transaction() as session:
                 await sessions_store.touch_session(session, row.id, now=now, ip=client.ip)
         return AuthContext(user=user, session_id=row.id)
+
+    async def ended_among(self, session_ids: Collection[int]) -> list[int]:
+        """Which of these sessions are no longer live (revoked, expired or gone)."""
+        now = utcnow()
+        async with self._db.snapshot() as session:
+            rows = await sessions_store.get_sessions(session, session_ids)
+        live = {row.id for row in rows if self._is_live(row, now)}
+        return sorted(set(session_ids) - live)
 
     async def list_sessions(self, caller: AuthContext) -> list[SessionOut]:
         """The caller's live sessions, the current one marked."""

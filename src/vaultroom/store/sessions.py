@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -46,6 +47,14 @@ async def find_session_by_token_hash(
     )
     row = result.first()
     return None if row is None else (row[0], row[1])
+
+
+async def get_sessions(session: AsyncSession, session_ids: Collection[int]) -> list[AuthSession]:
+    """The sessions with these ids (those that exist)."""
+    if not session_ids:
+        return []
+    result = await session.scalars(select(AuthSession).where(AuthSession.id.in_(session_ids)))
+    return list(result)
 
 
 async def touch_session(
