@@ -19,7 +19,7 @@ run: install web ## Install, build the web app, migrate and serve on http://127.
 
 test: install web lint typecheck test-web test-python ## Every check: lint, types, web tests, Python and browser tests
 
-install: $(STAMPS)/python-deps $(STAMPS)/web-deps
+install: $(STAMPS)/python-deps $(STAMPS)/web-deps $(STAMPS)/client-deps
 
 web: $(WEB_OUT)
 
@@ -36,22 +36,27 @@ $(STAMPS)/web-deps: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@mkdir -p $(STAMPS) && touch $@
 
+# The outside test client (tests/clients): only npm's socket.io-client, no project code.
+$(STAMPS)/client-deps: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
 $(WEB_OUT): $(STAMPS)/web-deps $(WEB_SOURCES)
 	cd web && npm run build
 
 lint: $(STAMPS)/python-deps
-	$(VENV_BIN)/ruff check src tests
-	$(VENV_BIN)/ruff format --check src tests
+	$(VENV_BIN)/ruff check src tests bench
+	$(VENV_BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMPS)/python-deps $(STAMPS)/web-deps
-	$(VENV_BIN)/mypy src tests
+	$(VENV_BIN)/mypy src tests bench
 	cd web && npm run typecheck
 
 test-web: $(STAMPS)/web-deps
 	cd web && npm test
 
-test-python: $(STAMPS)/python-deps $(WEB_OUT)
+test-python: $(STAMPS)/python-deps $(STAMPS)/client-deps $(WEB_OUT)
 	$(VENV_BIN)/pytest
 
 clean:
-	rm -rf $(STAMPS) .venv .tools web/node_modules src/vaultroom/web
+	rm -rf $(STAMPS) .venv .tools web/node_modules tests/clients/node_modules src/vaultroom/web

@@ -22,12 +22,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import socketio
 
-PASSWORD = "a long and unusual passphrase"
+PASSWORD = "a long and unusual passphrase"  # noqa: S105 - throwaway bench accounts
 
 
 def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
@@ -92,7 +93,7 @@ async def run(url: str, pairs: int, messages: int) -> dict[str, object]:
     expected = pairs * messages
     count = 0
 
-    def on_new(index: int):  # noqa: ANN202 - a python-socketio handler
+    def on_new(index: int) -> Callable[[dict[str, dict[str, int]]], None]:
         def handler(data: dict[str, dict[str, int]]) -> None:
             nonlocal count
             received[index].append(data["message"]["seq"])
@@ -121,8 +122,11 @@ async def run(url: str, pairs: int, messages: int) -> dict[str, object]:
             started = time.perf_counter()
             ack = await client.call(
                 "message:send",
-                {"conversation_id": conversation_id, "client_msg_id": uuid.uuid4().hex,
-                 "body": f"message {i}"},
+                {
+                    "conversation_id": conversation_id,
+                    "client_msg_id": uuid.uuid4().hex,
+                    "body": f"message {i}",
+                },
                 timeout=60,
             )
             latencies.append(time.perf_counter() - started)

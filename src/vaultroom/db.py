@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +24,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from vaultroom.settings import Settings
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or used (a retry may
+    succeed), as opposed to a bug or a constraint violation."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError | OSError)
 
 
 def ensure_sqlite_directory(database_url: str) -> None:

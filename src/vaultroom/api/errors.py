@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vaultroom.db import database_unavailable
 from vaultroom.schemas.errors import ErrorDetail, ErrorResponse, error_fields
 from vaultroom.services.errors import RateLimited, ServiceError
 
@@ -69,6 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 
     async def on_unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            logger.warning("database unavailable: %s", type(exc).__name__)
+            return error_response(
+                503, "unavailable", "The service is unavailable for a moment; try again."
+            )
         logger.error("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", "Something went wrong on the server.")
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import socketio
 from pydantic import BaseModel, ValidationError
 
+from vaultroom.db import database_unavailable
 from vaultroom.schemas.errors import ErrorDetail, error_fields
 from vaultroom.schemas.events import (
     DeleteMessageEvent,
@@ -73,7 +74,11 @@ def register_event_handlers(
                 return await handler(get_services(), caller, payload)
             except ServiceError as exc:
                 return error_ack(ErrorDetail(code=exc.code, message=exc.message, fields=exc.fields))
-            except Exception:
+            except Exception as exc:
+                if database_unavailable(exc):
+                    logger.warning("database unavailable: %s", type(exc).__name__)
+                    message = "The service is unavailable for a moment; try again."
+                    return error_ack(ErrorDetail(code="unavailable", message=message))
                 logger.exception("socket event %s failed", event)
                 message = "Something went wrong on the server."
                 return error_ack(ErrorDetail(code="internal_error", message=message))

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vaultroom.db import Database
+from vaultroom.db import Database, database_unavailable
 from vaultroom.fanout import Delivery, Fanout
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.events import MessageEvent
@@ -139,10 +139,10 @@ class MessageWriter:
         try:
             written = await self._commit(requests)
         except Exception as exc:
-            if not isinstance(exc, SQLAlchemyError | OSError):
-                logger.exception("message batch failed")
-            else:
+            if database_unavailable(exc):
                 logger.warning("message batch failed: %s", type(exc).__name__)
+            else:
+                logger.exception("message batch failed")
             failure = Unavailable(RETRY_MESSAGE)
             written = _Batch(outcomes={request.key: failure for request in requests})
         for request, future in batch:
