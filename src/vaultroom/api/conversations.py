@@ -16,6 +16,7 @@ from vaultroom.schemas.conversations import (
     ReadIn,
     ReadMarkerOut,
     RenameIn,
+    RoleIn,
 )
 from vaultroom.schemas.errors import ErrorResponse
 from vaultroom.schemas.messages import MessageEnvelope, MessagesPage, SendMessageIn
@@ -90,6 +91,16 @@ async def remove_member(
 ) -> None:
     """Remove a member (owner or admin), or leave (your own id)."""
     await services.conversations.remove_member(caller.user.id, conversation_id, user_id)
+
+
+@router.patch("/{conversation_id}/members/{user_id}", responses=_MANAGE)
+async def set_member_role(
+    conversation_id: RowId, user_id: RowId, body: RoleIn, caller: CallerDep, services: ServicesDep
+) -> ConversationOut:
+    """Make a member an admin, or a plain member again (the owner only)."""
+    return await services.conversations.set_role(
+        caller.user.id, conversation_id, user_id, body.role
+    )
 
 
 @router.get("/{conversation_id}/messages", responses=_NOT_FOUND)

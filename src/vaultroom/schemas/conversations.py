@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -66,6 +67,12 @@ class AddMemberIn(BaseModel):
     """A user to add to a group."""
 
     user_id: RowIdField
+
+
+class RoleIn(BaseModel):
+    """A member's new role in a group (set by the owner)."""
+
+    role: Literal["admin", "member"]
 
 
 class ReadIn(BaseModel):

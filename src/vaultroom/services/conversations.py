@@ -243,6 +243,34 @@ class ConversationService:
         await self._fanout.publish([Delivery("conversation:removed", removed, [target_id])])
         await self._announce(views)
 
+    async def set_role(
+        self, user_id: int, conversation_id: int, target_id: int, role: str
+    ) -> ConversationOut:
+        """The owner makes a member an admin or a plain member again."""
+        if role not in {MemberRole.ADMIN.value, MemberRole.MEMBER.value}:
+            message = "The role is 'admin' or 'member'."
+            raise InvalidInput(message, fields={"role": message})
+        async with self._db.transaction() as session:
+            conversation, member = await require_member(
+                session, conversation_id, user_id, lock=True
+            )
+            _require_group_manager(conversation, member)
+            if member.role != MemberRole.OWNER.value:
+                raise Forbidden("Only the owner can change roles.")
+            target = await conversations_store.get_membership(session, conversation_id, target_id)
+            if target is None:
+                raise NotFound("That user is not a member of this conversation.")
+            if target.user_id == user_id:
+                raise Conflict("The owner's role cannot be changed.", code="owner_role")
+            if target.role == role:
+                (view,) = await self._views.for_viewer(session, user_id, [(conversation, member)])
+                return view
+            target.role = role
+            await session.flush()
+            views = await self._views.for_every_member(session, conversation)
+        await self._announce(views)
+        return views[user_id]
+
     async def mark_read(self, user_id: int, conversation_id: int, seq: int) -> ReadMarkerOut:
         """Move the caller's read marker forward (never back, never past the last message)."""
         async with self._db.transaction() as session:

@@ -11,11 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import update
 
 from tests.factories import RegisteredUser, UserFactory
 from vaultroom.app import VaultRoomApp, create_app
-from vaultroom.models import ConversationMember, MemberRole
 from vaultroom.settings import Settings
 
 _client_msg_ids = itertools.count(1)
@@ -29,9 +27,8 @@ def new_client_msg_id() -> str:
 class Chat:
     """Conversation and message calls as one user or another; asserts the happy statuses."""
 
-    def __init__(self, users: UserFactory, app: VaultRoomApp | None = None) -> None:
+    def __init__(self, users: UserFactory) -> None:
         self.users = users
-        self.app = app
         self.http = users.client
 
     async def direct(self, me: RegisteredUser, other: RegisteredUser) -> dict[str, Any]:
@@ -143,20 +140,22 @@ class Chat:
             f"/api/conversations/{conversation_id}/members/{user.id}", headers=me.headers
         )
 
-    async def make_admin(self, conversation_id: int, user: RegisteredUser) -> None:
-        """Give a member the admin role. No endpoint grants roles yet, so this is data
-        set-up straight in the database (the only write here that bypasses the API)."""
-        assert self.app is not None, "make_admin needs the app"
-        async with self.app.services.db.transaction() as session:
-            result = await session.execute(
-                update(ConversationMember)
-                .where(
-                    ConversationMember.conversation_id == conversation_id,
-                    ConversationMember.user_id == user.id,
-                )
-                .values(role=MemberRole.ADMIN.value)
-            )
-            assert result.rowcount == 1  # type: ignore[attr-defined]
+    async def set_role(
+        self, me: RegisteredUser, conversation_id: int, member: RegisteredUser, role: str
+    ) -> httpx.Response:
+        """``PATCH .../members/{id}`` as ``me``: change ``member``'s role."""
+        return await self.http.patch(
+            f"/api/conversations/{conversation_id}/members/{member.id}",
+            json={"role": role},
+            headers=me.headers,
+        )
+
+    async def make_admin(
+        self, owner: RegisteredUser, conversation_id: int, member: RegisteredUser
+    ) -> None:
+        """The owner makes ``member`` an admin."""
+        response = await self.set_role(owner, conversation_id, member, "admin")
+        assert response.status_code == 200, response.text
 
 
 def roles(conversation: dict[str, Any]) -> dict[int, str]:
@@ -165,9 +164,9 @@ def roles(conversation: dict[str, Any]) -> dict[int, str]:
 
 
 @pytest.fixture
-def chat(users: UserFactory, app: VaultRoomApp) -> Chat:
+def chat(users: UserFactory) -> Chat:
     """Conversation and message calls through the in-process client."""
-    return Chat(users, app)
+    return Chat(users)
 
 
 @asynccontextmanager

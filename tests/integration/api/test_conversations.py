@@ -194,7 +194,7 @@ async def test_the_owner_and_an_admin_can_rename_a_group(
 ) -> None:
     owner, admin, member = await users.create(), await users.create(), await users.create()
     group = await chat.group(owner, admin, member, title="Before")
-    await chat.make_admin(group["id"], admin)
+    await chat.make_admin(owner, group["id"], admin)
 
     by_owner = await rename(client, owner.headers, group["id"], "  By owner  ")
     assert by_owner.status_code == 200
@@ -290,7 +290,7 @@ async def test_an_admin_can_add_members_but_a_plain_member_cannot(
     owner, admin, member = await users.create(), await users.create(), await users.create()
     first, second = await users.create(), await users.create()
     group = await chat.group(owner, admin, member)
-    await chat.make_admin(group["id"], admin)
+    await chat.make_admin(owner, group["id"], admin)
 
     assert (await chat.add(admin, group["id"], first)).status_code == 200
     refused = await chat.add(member, group["id"], second)
@@ -333,7 +333,7 @@ async def test_nobody_can_be_added_to_a_direct_conversation(users: UserFactory, 
 async def test_the_owner_can_remove_an_admin_and_a_member(users: UserFactory, chat: Chat) -> None:
     owner, admin, member = await users.create(), await users.create(), await users.create()
     group = await chat.group(owner, admin, member)
-    await chat.make_admin(group["id"], admin)
+    await chat.make_admin(owner, group["id"], admin)
     assert (await chat.remove(owner, group["id"], admin)).status_code == 204
     assert (await chat.remove(owner, group["id"], member)).status_code == 204
     assert roles(await chat.get(owner, group["id"])) == {owner.id: "owner"}
@@ -342,8 +342,8 @@ async def test_the_owner_can_remove_an_admin_and_a_member(users: UserFactory, ch
 async def test_an_admin_can_remove_plain_members_only(users: UserFactory, chat: Chat) -> None:
     owner, admin, other_admin, member = [await users.create() for _ in range(4)]
     group = await chat.group(owner, admin, other_admin, member)
-    await chat.make_admin(group["id"], admin)
-    await chat.make_admin(group["id"], other_admin)
+    await chat.make_admin(owner, group["id"], admin)
+    await chat.make_admin(owner, group["id"], other_admin)
 
     for target in (owner, other_admin):
         refused = await chat.remove(admin, group["id"], target)
@@ -390,7 +390,7 @@ async def test_when_the_owner_leaves_the_longest_serving_admin_becomes_owner(
     owner, member, admin = await users.create(), await users.create(), await users.create()
     group = await chat.group(owner, member)
     assert (await chat.add(owner, group["id"], admin)).status_code == 200
-    await chat.make_admin(group["id"], admin)
+    await chat.make_admin(owner, group["id"], admin)
 
     assert (await chat.remove(owner, group["id"], owner)).status_code == 204
     assert roles(await chat.get(member, group["id"])) == {admin.id: "owner", member.id: "member"}
@@ -670,3 +670,56 @@ async def test_a_group_cannot_grow_beyond_the_configured_size(
         assert full.status_code == 409
         assert full.json()["error"]["code"] == "group_full"
         assert len((await chat.get(owner, group["id"]))["members"]) == 3
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+async def test_the_owner_makes_a_member_admin_and_back(users: UserFactory, chat: Chat) -> None:
+    owner, member = await users.create(), await users.create()
+    group = await chat.group(owner, member)
+
+    promoted = await chat.set_role(owner, group["id"], member, "admin")
+    assert promoted.status_code == 200
+    assert roles(promoted.json())[member.id] == "admin"
+    demoted = await chat.set_role(owner, group["id"], member, "member")
+    assert roles(demoted.json())[member.id] == "member"
+
+
+async def test_only_the_owner_changes_roles(users: UserFactory, chat: Chat) -> None:
+    owner, admin, member = await users.create(), await users.create(), await users.create()
+    group = await chat.group(owner, admin, member)
+    await chat.make_admin(owner, group["id"], admin)
+
+    for caller in (admin, member):
+        refused = await chat.set_role(caller, group["id"], member, "admin")
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "forbidden"
+    assert roles(await chat.get(owner, group["id"]))[member.id] == "member"
+
+
+async def test_roles_are_admin_or_member_and_never_the_owners_own(
+    users: UserFactory, chat: Chat
+) -> None:
+    owner, member = await users.create(), await users.create()
+    group = await chat.group(owner, member)
+
+    invalid = await chat.set_role(owner, group["id"], member, "owner")
+    assert invalid.status_code == 422
+    assert "role" in invalid.json()["error"]["fields"]
+    own = await chat.set_role(owner, group["id"], owner, "member")
+    assert own.status_code == 409
+    assert own.json()["error"]["code"] == "owner_role"
+
+
+async def test_roles_cannot_be_set_in_a_direct_conversation_or_by_a_stranger(
+    users: UserFactory, chat: Chat
+) -> None:
+    alice, bob, mallory = await users.create(), await users.create(), await users.create()
+    direct = await chat.direct(alice, bob)
+    group = await chat.group(alice, bob)
+
+    assert (await chat.set_role(alice, direct["id"], bob, "admin")).status_code == 409
+    stranger = await chat.set_role(mallory, group["id"], bob, "admin")
+    assert stranger.status_code == 404
+    assert stranger.json()["error"]["code"] == "not_found"
