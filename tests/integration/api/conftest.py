@@ -13,7 +13,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from tests.factories import RegisteredUser, UserFactory
-from vaultroom.app import VaultRoomApp, create_app
+from vaultroom.app import create_app
 from vaultroom.settings import Settings
 
 _client_msg_ids = itertools.count(1)
