@@ -26,14 +26,15 @@ class TypingRelay:
 
     async def typing(self, user_id: int, conversation_id: int) -> bool:
         """Tell the other members; whether it was relayed (``False``: throttled)."""
-        now = time.monotonic()
-        key = (user_id, conversation_id)
-        if now - self._last.get(key, -self._interval - 1) < self._interval:
-            return False
+        # Membership first: someone removed a moment ago gets not_found, never "throttled".
         async with self._db.snapshot() as session:
             members = await conversations_store.member_ids(session, [conversation_id])
         if user_id not in members[conversation_id]:
             raise NotFound(NO_SUCH_CONVERSATION)
+        now = time.monotonic()
+        key = (user_id, conversation_id)
+        if now - self._last.get(key, -self._interval - 1) < self._interval:
+            return False
         self._remember(key, now)
         notice = TypingNotice(conversation_id=conversation_id, user_id=user_id)
         await self._fanout.publish(

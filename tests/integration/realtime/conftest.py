@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import socketio
 import uvicorn
 
-from tests.factories import UserFactory
+from tests.factories import RegisteredUser, UserFactory
 from vaultroom.app import VaultRoomApp, create_app
 from vaultroom.services.container import Services
 from vaultroom.settings import Settings
@@ -151,3 +152,166 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         presence_grace_seconds=0,
         send_rate_limit="10000/second",
     )
+
+
+# --- messaging over sockets: tabs that record what they receive, conversations over REST -----
+
+Json = dict[str, Any]
+
+
+class EventRecorder:
+    """Every server event a client received, in arrival order (one catch-all handler)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, Any]] = []
+
+    def attach(self, client: socketio.AsyncClient) -> None:
+        """Record everything ``client`` receives from now on (not connect/disconnect)."""
+
+        async def record(event: str, *args: Any) -> None:
+            self.received.append((event, args[0] if len(args) == 1 else list(args)))
+
+        client.on("*", record)
+
+    def of(self, event: str) -> list[Any]:
+        """The payloads of one event, in arrival order."""
+        return [data for name, data in self.received if name == event]
+
+    def messages(
+        self, event: str = "message:new", conversation_id: int | None = None
+    ) -> list[Json]:
+        """The ``message`` of each ``message:new`` (or ``message:updated``), optionally of
+        one conversation."""
+        found = [data["message"] for data in self.of(event)]
+        if conversation_id is None:
+            return found
+        return [message for message in found if message["conversation_id"] == conversation_id]
+
+    def presence_of(self, user_id: int) -> list[bool]:
+        """The ``online`` flags of the presence events about one user, in order."""
+        return [data["online"] for data in self.of("presence") if data["user_id"] == user_id]
+
+
+@dataclass
+class Tab:
+    """One connected Socket.IO client of a user (a browser tab) and what it received."""
+
+    user: RegisteredUser
+    client: socketio.AsyncClient
+    events: EventRecorder
+
+    async def call(self, event: str, data: Any = None) -> Any:
+        """Emit ``event`` and return the server's ack (``data=None`` sends no payload)."""
+        return await self.client.call(event, data, timeout=WAIT_SECONDS)
+
+    async def send(self, conversation_id: int, body: str, client_msg_id: str | None = None) -> Json:
+        """``message:send`` that must be accepted; the stored message from the ack."""
+        ack = await self.call(
+            "message:send",
+            {
+                "conversation_id": conversation_id,
+                "client_msg_id": client_msg_id or uuid.uuid4().hex,
+                "body": body,
+            },
+        )
+        assert ack["ok"] is True, ack
+        message: Json = ack["message"]
+        return message
+
+    async def wait_for(self, event: str, match: Callable[[Any], bool], what: str) -> Any:
+        """Wait until an ``event`` whose payload satisfies ``match`` arrived; return it."""
+        await wait_until(
+            lambda: any(match(data) for data in self.events.of(event)),
+            f"{self.user.username} received {event}: {what}",
+        )
+        return next(data for data in self.events.of(event) if match(data))
+
+    async def wait_for_message(self, message_id: int, event: str = "message:new") -> Json:
+        """Wait until ``message:new`` (or ``message:updated``) of one message arrived."""
+        data = await self.wait_for(
+            event, lambda data: data["message"]["id"] == message_id, f"message {message_id}"
+        )
+        message: Json = data["message"]
+        return message
+
+
+@dataclass
+class Tabs:
+    """Opens recording Socket.IO clients (tabs) for users of the live node."""
+
+    sockets: SocketClients
+
+    async def open(self, user: RegisteredUser) -> Tab:
+        """A new connected tab of ``user`` (token handshake), recording from the start."""
+        client = self.sockets.new()
+        events = EventRecorder()
+        events.attach(client)
+        await self.sockets.connect(client, auth={"token": user.token})
+        return Tab(user=user, client=client, events=events)
+
+
+@pytest.fixture
+def tabs(sockets: SocketClients) -> Tabs:
+    """Recording tabs, disconnected in teardown with the other sockets."""
+    return Tabs(sockets)
+
+
+async def sentinel(sender: Tab, conversation_id: int, *observers: Tab) -> Json:
+    """Send one more message and wait until every observer got it as ``message:new``.
+
+    Each socket receives events in the order the server emitted them, so once the
+    sentinel arrived everything emitted before it has arrived too: what an observer
+    has not received by then it was never sent.
+    """
+    message = await sender.send(conversation_id, "sentinel")
+    for observer in observers:
+        await observer.wait_for_message(message["id"])
+    return message
+
+
+async def open_direct(http: httpx.AsyncClient, user: RegisteredUser, other: RegisteredUser) -> Json:
+    """The direct conversation of two users, opened over REST by ``user``."""
+    response = await http.post(
+        "/api/conversations/direct", json={"user_id": other.id}, headers=user.headers
+    )
+    assert response.status_code in {200, 201}, response.text
+    conversation: Json = response.json()
+    return conversation
+
+
+async def create_group(
+    http: httpx.AsyncClient, owner: RegisteredUser, members: list[RegisteredUser], title: str
+) -> Json:
+    """A group owned by ``owner`` with ``members``, created over REST."""
+    response = await http.post(
+        "/api/conversations/group",
+        json={"title": title, "member_ids": [member.id for member in members]},
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    conversation: Json = response.json()
+    return conversation
+
+
+async def history(
+    http: httpx.AsyncClient, user: RegisteredUser, conversation_id: int
+) -> list[Json]:
+    """Every message of a conversation as ``user`` reads it over REST (up to one page of 200)."""
+    response = await http.get(
+        f"/api/conversations/{conversation_id}/messages",
+        params={"limit": 200},
+        headers=user.headers,
+    )
+    assert response.status_code == 200, response.text
+    messages: list[Json] = response.json()["messages"]
+    return messages
+
+
+async def conversation_of(
+    http: httpx.AsyncClient, user: RegisteredUser, conversation_id: int
+) -> Json:
+    """A conversation as ``user`` sees it over REST."""
+    response = await http.get(f"/api/conversations/{conversation_id}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    conversation: Json = response.json()
+    return conversation
