@@ -73,7 +73,13 @@ async def register(http: httpx.AsyncClient, prefix: str) -> tuple[int, str]:
     return data["user"]["id"], data["token"]
 
 
-async def run(url: str, pairs: int, messages: int) -> dict[str, object]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(url: str, pairs: int, messages: int, server_pid: int) -> dict[str, object]:
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
         senders = await asyncio.gather(*(register(http, "s") for _ in range(pairs)))
@@ -134,9 +140,12 @@ async def run(url: str, pairs: int, messages: int) -> dict[str, object]:
                 raise SystemExit(f"send refused: {ack}")
 
     started = time.perf_counter()
+    server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
     await asyncio.gather(*(send_all(c, cid) for c, cid in zip(sending, conversations, strict=True)))
     await asyncio.wait_for(done.wait(), timeout=120)
     elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds(server_pid) - server_cpu
+    client_cpu = time.process_time() - client_cpu
     for client in clients + sending:
         await client.disconnect()
 
@@ -150,6 +159,9 @@ async def run(url: str, pairs: int, messages: int) -> dict[str, object]:
         "ack_ms_p50": round(statistics.median(latencies) * 1000, 1),
         "ack_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "exactly_once_in_order": in_order,
+        # Where the time went: the server's and this load generator's CPU (2 cores shared).
+        "server_cpu_ms_per_message": round(server_cpu * 1000 / expected, 3),
+        "client_cpu_ms_per_message": round(client_cpu * 1000 / expected, 3),
     }
 
 
@@ -166,7 +178,9 @@ def main() -> None:
         server = start_server(url, args.port, workdir)
         try:
             asyncio.run(wait_ready(f"http://127.0.0.1:{args.port}"))
-            result = asyncio.run(run(f"http://127.0.0.1:{args.port}", args.pairs, args.messages))
+            result = asyncio.run(
+                run(f"http://127.0.0.1:{args.port}", args.pairs, args.messages, server.pid)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)

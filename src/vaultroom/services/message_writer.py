@@ -205,8 +205,8 @@ async def _store_batch(
                 "created_at": now,
             }
         )
-    for conversation_id in {request.conversation_id for request in accepted}:
-        await messages_store.set_last_seq(session, conversation_id, last_seqs[conversation_id], now)
+    touched = {request.conversation_id for request in accepted}
+    await messages_store.set_last_seqs(session, {c: last_seqs[c] for c in touched}, now)
     inserted = await messages_store.insert_messages(session, rows)
     for request, row in zip(accepted, inserted, strict=True):
         message = MessageOut.of(row)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import case, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.models import Conversation, Message
@@ -44,26 +44,30 @@ async def lock_conversations(
     return dict(result.all())
 
 
-async def set_last_seq(
-    session: AsyncSession, conversation_id: int, last_seq: int, now: datetime
-) -> None:
-    """Record a conversation's newest seq and activity time."""
+async def set_last_seqs(session: AsyncSession, last_seqs: Mapping[int, int], now: datetime) -> None:
+    """Record the newest seq (and activity time) of several conversations in one statement."""
+    if not last_seqs:
+        return
     await session.execute(
         update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_seq=last_seq, last_activity_at=now)
+        .where(Conversation.id.in_(list(last_seqs)))
+        .values(last_seq=case(dict(last_seqs), value=Conversation.id), last_activity_at=now)
         .execution_options(synchronize_session=False)
     )
 
 
 async def insert_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Message]:
-    """Insert many messages in one statement; the stored rows, in the given order."""
+    """Insert many messages; the stored rows, in the given order.
+
+    The rows come back matched by ``(conversation_id, seq)``, not by position:
+    asking SQLAlchemy to keep the parameter order makes it insert one row per
+    statement on SQLite, while this way a batch is one multi-row INSERT.
+    """
     if not rows:
         return []
-    result = await session.scalars(
-        insert(Message).returning(Message, sort_by_parameter_order=True), list(rows)
-    )
-    return list(result)
+    result = await session.scalars(insert(Message).returning(Message), list(rows))
+    stored = {(message.conversation_id, message.seq): message for message in result}
+    return [stored[(row["conversation_id"], row["seq"])] for row in rows]
 
 
 async def get_message(session: AsyncSession, message_id: int) -> Message | None:
