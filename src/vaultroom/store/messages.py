@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.models import Conversation, Message
@@ -44,15 +44,22 @@ async def lock_conversations(
     return dict(result.all())
 
 
-async def set_last_seqs(session: AsyncSession, last_seqs: Mapping[int, int], now: datetime) -> None:
-    """Record the newest seq (and activity time) of several conversations in one statement."""
+async def set_last_seqs(
+    session: AsyncSession, last_seqs: Mapping[int, int], now: datetime
+) -> None:
+    """Record the newest seq (and activity time) of several conversations.
+
+    One statement run for every conversation (an ORM bulk update by primary key,
+    executemany), so it is compiled once whatever the batch holds.
+    """
     if not last_seqs:
         return
     await session.execute(
-        update(Conversation)
-        .where(Conversation.id.in_(list(last_seqs)))
-        .values(last_seq=case(dict(last_seqs), value=Conversation.id), last_activity_at=now)
-        .execution_options(synchronize_session=False)
+        update(Conversation),
+        [
+            {"id": conversation_id, "last_seq": last_seq, "last_activity_at": now}
+            for conversation_id, last_seq in last_seqs.items()
+        ],
     )
 
 
