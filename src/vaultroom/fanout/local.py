@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import socketio
 
 from vaultroom.fanout.base import Delivery
-from vaultroom.fanout.rooms import session_room, user_room
+from vaultroom.fanout.rooms import SIGNED_IN_ROOM, session_room, user_room
 from vaultroom.schemas.events import SessionRevokedEvent
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,11 @@ class LocalFanout:
         """Emit each delivery; a failure to reach a socket never fails the caller."""
         for delivery in deliveries:
             data = delivery.payload.model_dump(mode="json")
-            rooms = None if delivery.user_ids is None else [user_room(u) for u in delivery.user_ids]
+            rooms = (
+                SIGNED_IN_ROOM
+                if delivery.user_ids is None
+                else [user_room(user_id) for user_id in delivery.user_ids]
+            )
             if rooms == []:
                 continue
             try:

@@ -10,6 +10,10 @@ def user_room(user_id: int) -> str:
 
 SESSION_ROOM_PREFIX = "session:"
 
+# Every authenticated socket (broadcasts such as presence go here, never to
+# sockets still in their handshake).
+SIGNED_IN_ROOM = "signed-in"
+
 
 def session_room(session_id: int) -> str:
     """The room of every socket opened with one session (to disconnect it on revocation)."""

@@ -52,16 +52,17 @@ def _invalid(message: str, fields: dict[str, str] | None = None) -> Ack:
 
 
 def register_event_handlers(
-    sio: socketio.AsyncServer, get_services: Callable[[], Services]
+    sio: socketio.AsyncServer,
+    get_services: Callable[[], Services],
+    callers: dict[str, SocketCaller],
 ) -> None:
     """Attach every client event of the contract to ``sio``."""
 
     def on(event: str, model: type[PayloadT], handler: Handler[PayloadT]) -> None:
         async def handle(sid: str, *args: Any) -> Ack:
-            session = await sio.get_session(sid)
-            if "user_id" not in session:
+            caller = callers.get(sid)
+            if caller is None:
                 return error_ack(ErrorDetail(code="unauthorized", message="Sign in first."))
-            caller = SocketCaller(session["user_id"], session["session_id"], sid)
             if len(args) != 1 or not isinstance(args[0], dict):
                 return _invalid(f"'{event}' takes one object as its payload.")
             try:

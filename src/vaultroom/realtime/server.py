@@ -12,8 +12,9 @@ from typing import Any
 
 import socketio
 
-from vaultroom.fanout.rooms import session_room, user_room
-from vaultroom.realtime.events import register_event_handlers
+from vaultroom.db import database_unavailable
+from vaultroom.fanout.rooms import SIGNED_IN_ROOM, session_room, user_room
+from vaultroom.realtime.events import SocketCaller, register_event_handlers
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
@@ -57,6 +58,13 @@ def handshake_credentials(
     return (morsel.value, True) if morsel is not None else (None, False)
 
 
+def _still_open(sio: socketio.AsyncServer, sid: str) -> bool:
+    """Whether the engine.io connection under a Socket.IO socket is still open."""
+    eio_sid = sio.manager.eio_sid_from_sid(sid, "/")
+    socket = sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    return socket is not None and not socket.closed
+
+
 def create_socket_server(
     settings: Settings, get_services: Callable[[], Services]
 ) -> socketio.AsyncServer:
@@ -95,18 +103,29 @@ def create_socket_server(
             caller = await services.sessions.authenticate(token, client)
         except Unauthorized as exc:
             raise _refusal(exc.code, exc.message) from None
-        await sio.save_session(sid, {"user_id": caller.user.id, "session_id": caller.session_id})
-        await sio.enter_room(sid, user_room(caller.user.id))
-        await sio.enter_room(sid, session_room(caller.session_id))
-        await services.presence.socket_opened(caller.user.id)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                logger.exception("socket handshake failed")
+            raise _refusal("unavailable", "The service is unavailable; try again.") from None
+        if not _still_open(sio, sid):
+            # The client left while it was being authenticated: python-socketio
+            # will not report that disconnect, so the socket must not be counted.
+            raise _refusal("gone", "The connection closed during the handshake.")
+        # From here on nothing suspends until python-socketio marks the socket
+        # connected (entering a room does not wait on anything), so a disconnect
+        # cannot slip in between counting the socket and its being connected.
+        callers[sid] = SocketCaller(caller.user.id, caller.session_id, sid)
+        for room in (user_room(caller.user.id), session_room(caller.session_id), SIGNED_IN_ROOM):
+            await sio.enter_room(sid, room)
+        services.presence.socket_opened(caller.user.id)
 
     async def disconnect(sid: str, _reason: object = None) -> None:
-        session = await sio.get_session(sid)
-        user_id = session.get("user_id")
-        if user_id is not None:
-            await get_services().presence.socket_closed(user_id)
+        caller = callers.pop(sid, None)
+        if caller is not None:
+            get_services().presence.socket_closed(caller.user_id)
 
+    callers: dict[str, SocketCaller] = {}  # the authenticated sockets of this node
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
-    register_event_handlers(sio, get_services)
+    register_event_handlers(sio, get_services, callers)
     return sio

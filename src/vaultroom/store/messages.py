@@ -44,9 +44,7 @@ async def lock_conversations(
     return dict(result.all())
 
 
-async def set_last_seqs(
-    session: AsyncSession, last_seqs: Mapping[int, int], now: datetime
-) -> None:
+async def set_last_seqs(session: AsyncSession, last_seqs: Mapping[int, int], now: datetime) -> None:
     """Record the newest seq (and activity time) of several conversations.
 
     One statement run for every conversation (an ORM bulk update by primary key,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import socketio
@@ -364,3 +366,27 @@ async def test_the_revoked_token_cannot_open_a_new_socket(
 
     assert len(errors) == 1
     assert (await sockets.connect(auth={"token": kept_token})).connected
+
+
+async def test_a_client_that_leaves_during_its_handshake_is_never_left_online(
+    live_server: LiveServer, live_users: UserFactory
+) -> None:
+    """Raw engine.io clients send their Socket.IO CONNECT and hang up at once: however
+    the close and the handshake interleave, none stays counted or in a room."""
+    alice = await live_users.create()
+    url = f"ws://127.0.0.1:{live_server.port}/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(20):
+            async with http.ws_connect(url) as ws:
+                await ws.receive()  # engine.io "open"
+                await ws.send_str("40" + json.dumps({"token": alice.token}))
+
+    sio = live_server.app.sio
+    await wait_until(
+        lambda: not sio.eio.sockets and not sio.manager.pending_connect.get("/"),
+        "every handshake is over",
+    )
+    await live_server.services.presence.settled()
+    assert not live_server.services.presence.is_online(alice.id)
+    assert participants(live_server, "signed-in") == set()
+    assert participants(live_server, f"user:{alice.id}") == set()
