@@ -23,8 +23,12 @@ class MembershipOut(BaseModel):
     joined_at: datetime
 
 
-class ConversationOut(BaseModel):
-    """A conversation from the caller's point of view (read marker, unread count)."""
+class ConversationState(BaseModel):
+    """What every member sees alike: title, members, roles and markers, last message.
+
+    ``conversation:updated`` carries this, one payload for all members; each
+    member's own marker is in ``memberships``.
+    """
 
     id: int
     kind: str
@@ -33,9 +37,14 @@ class ConversationOut(BaseModel):
     memberships: list[MembershipOut]
     last_message: MessageOut | None
     last_seq: int
+    created_at: datetime
+
+
+class ConversationOut(ConversationState):
+    """A conversation from the caller's point of view (read marker, unread count)."""
+
     last_read_seq: int
     unread_count: int
-    created_at: datetime
 
 
 class ConversationsOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vaultroom.schemas.conversations import ConversationOut
+from vaultroom.schemas.conversations import ConversationState
 from vaultroom.schemas.errors import ErrorDetail
 from vaultroom.schemas.ids import ClientMsgId, RowIdField, SeqField
 from vaultroom.schemas.messages import BODY_SCHEMA_MAX, MessageOut
@@ -66,9 +66,11 @@ class MessageEvent(BaseModel):
 
 
 class ConversationEvent(BaseModel):
-    """``conversation:updated``: created, renamed, members changed (as this member sees it)."""
+    """``conversation:updated``: created, renamed, members or roles changed. The same
+    payload for every member (no per-member ``last_read_seq``/``unread_count``: a
+    change of members does not move anyone's marker; yours is in ``memberships``)."""
 
-    conversation: ConversationOut
+    conversation: ConversationState
 
 
 class ConversationRemovedEvent(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.models import Conversation, ConversationMember, Message, User
-from vaultroom.schemas.conversations import ConversationOut, MembershipOut
+from vaultroom.schemas.conversations import ConversationOut, ConversationState, MembershipOut
 from vaultroom.schemas.messages import MessageOut
 from vaultroom.schemas.users import UserOut
 from vaultroom.services.users import UserDirectory
@@ -46,25 +46,34 @@ class ConversationViews:
             for conversation, member in rows
         ]
 
-    async def for_every_member(
-        self, session: AsyncSession, conversation: Conversation
-    ) -> dict[int, ConversationOut]:
-        """The conversation as each of its members sees it, by user id."""
+    async def shared(self, session: AsyncSession, conversation: Conversation) -> ConversationState:
+        """The conversation as every member sees it alike (built once, whatever its size)."""
         rows = await conversations_store.memberships_with_users(session, [conversation.id])
         members, memberships = self._group(rows)
         last = await messages_store.messages_at(session, [(conversation.id, conversation.last_seq)])
-        unread = await conversations_store.unread_counts_by_member(session, conversation.id)
-        return {
-            member.user_id: self._view(
-                conversation,
-                member,
-                members.get(conversation.id, []),
-                memberships.get(conversation.id, []),
-                last.get(conversation.id),
-                unread.get(member.user_id, 0),
-            )
-            for member, _user in rows
-        }
+        last_message = last.get(conversation.id)
+        return ConversationState(
+            id=conversation.id,
+            kind=conversation.kind,
+            title=conversation.title,
+            members=members.get(conversation.id, []),
+            memberships=memberships.get(conversation.id, []),
+            last_message=MessageOut.of(last_message) if last_message is not None else None,
+            last_seq=conversation.last_seq,
+            created_at=conversation.created_at,
+        )
+
+    async def seen_by(
+        self, session: AsyncSession, state: ConversationState, viewer_id: int
+    ) -> ConversationOut | None:
+        """``state`` from one member's point of view (``None`` if they are not a member)."""
+        marker = next((m.last_read_seq for m in state.memberships if m.user_id == viewer_id), None)
+        if marker is None:
+            return None
+        unread = await conversations_store.unread_counts(session, viewer_id, [state.id])
+        return ConversationOut(
+            **dict(state), last_read_seq=marker, unread_count=unread.get(state.id, 0)
+        )
 
     async def _members(
         self, session: AsyncSession, ids: Sequence[int]

@@ -7,6 +7,7 @@ does not exist (404), so its existence never leaks.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,12 @@ from vaultroom.fanout import Delivery, Fanout
 from vaultroom.models import Conversation, ConversationKind, ConversationMember, MemberRole
 from vaultroom.models.base import utcnow
 from vaultroom.models.conversation import direct_key
-from vaultroom.schemas.conversations import TITLE_MAX, ConversationOut, ReadMarkerOut
+from vaultroom.schemas.conversations import (
+    TITLE_MAX,
+    ConversationOut,
+    ConversationState,
+    ReadMarkerOut,
+)
 from vaultroom.schemas.events import (
     ConversationEvent,
     ConversationRemovedEvent,
@@ -31,6 +37,21 @@ from vaultroom.store import users as users_store
 
 NO_SUCH_CONVERSATION = "No such conversation."
 MANAGERS = frozenset({MemberRole.OWNER.value, MemberRole.ADMIN.value})
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A conversation after a change: as all members see it, and as the caller does."""
+
+    shared: ConversationState
+    mine: ConversationOut | None
+
+
+def _mine(change: _Change) -> ConversationOut:
+    """The caller's view of a change they are still a member after."""
+    if change.mine is None:  # pragma: no cover - every caller of this is a member
+        raise NotFound(NO_SUCH_CONVERSATION)
+    return change.mine
 
 
 async def require_member(
@@ -111,16 +132,17 @@ class ConversationService:
                     created_by=user_id,
                     now=now,
                 )
-                for member_id in sorted({user_id, other_id}):
-                    await conversations_store.add_member(
-                        session,
-                        conversation.id,
-                        member_id,
-                        role=MemberRole.MEMBER.value,
-                        last_read_seq=0,
-                        now=now,
-                    )
-                views = await self._views.for_every_member(session, conversation)
+                await conversations_store.add_members(
+                    session,
+                    conversation.id,
+                    [
+                        (member_id, MemberRole.MEMBER.value)
+                        for member_id in sorted({user_id, other_id})
+                    ],
+                    last_read_seq=0,
+                    now=now,
+                )
+                change = await self._change(session, conversation, user_id)
         except IntegrityError:
             # The other user opened it at the same moment: theirs is the one.
             async with self._db.snapshot() as session:
@@ -128,8 +150,8 @@ class ConversationService:
             if existing is None:
                 raise
             return await self.get(user_id, existing.id), False
-        await self._announce(views)
-        return views[user_id], True
+        await self._announce(change)
+        return _mine(change), True
 
     async def create_group(
         self, user_id: int, title: str, member_ids: Iterable[int]
@@ -157,13 +179,12 @@ class ConversationService:
             roles = [(user_id, MemberRole.OWNER.value)] + [
                 (i, MemberRole.MEMBER.value) for i in others
             ]
-            for member_id, role in roles:
-                await conversations_store.add_member(
-                    session, conversation.id, member_id, role=role, last_read_seq=0, now=now
-                )
-            views = await self._views.for_every_member(session, conversation)
-        await self._announce(views)
-        return views[user_id]
+            await conversations_store.add_members(
+                session, conversation.id, roles, last_read_seq=0, now=now
+            )
+            change = await self._change(session, conversation, user_id)
+        await self._announce(change)
+        return _mine(change)
 
     async def rename(self, user_id: int, conversation_id: int, title: str) -> ConversationOut:
         """Give a group a new title (owner or admin)."""
@@ -178,9 +199,9 @@ class ConversationService:
                 return view
             conversation.title = title
             await session.flush()
-            views = await self._views.for_every_member(session, conversation)
-        await self._announce(views)
-        return views[user_id]
+            change = await self._change(session, conversation, user_id)
+        await self._announce(change)
+        return _mine(change)
 
     async def add_member(
         self, user_id: int, conversation_id: int, new_member_id: int
@@ -211,9 +232,9 @@ class ConversationService:
                 last_read_seq=conversation.last_seq,
                 now=utcnow(),
             )
-            views = await self._views.for_every_member(session, conversation)
-        await self._announce(views)
-        return views[user_id]
+            change = await self._change(session, conversation, user_id)
+        await self._announce(change)
+        return _mine(change)
 
     async def remove_member(self, user_id: int, conversation_id: int, target_id: int) -> None:
         """Remove a member (owner: anyone; admin: plain members) or leave (anyone, themselves)."""
@@ -238,10 +259,10 @@ class ConversationService:
             await conversations_store.remove_member(session, conversation_id, target_id)
             if target.role == MemberRole.OWNER.value:
                 await self._hand_over_ownership(session, conversation_id)
-            views = await self._views.for_every_member(session, conversation)
+            change = await self._change(session, conversation, user_id)
         removed = ConversationRemovedEvent(conversation_id=conversation_id)
         await self._fanout.publish([Delivery("conversation:removed", removed, [target_id])])
-        await self._announce(views)
+        await self._announce(change)
 
     async def set_role(
         self, user_id: int, conversation_id: int, target_id: int, role: str
@@ -267,9 +288,9 @@ class ConversationService:
                 return view
             target.role = role
             await session.flush()
-            views = await self._views.for_every_member(session, conversation)
-        await self._announce(views)
-        return views[user_id]
+            change = await self._change(session, conversation, user_id)
+        await self._announce(change)
+        return _mine(change)
 
     async def mark_read(self, user_id: int, conversation_id: int, seq: int) -> ReadMarkerOut:
         """Move the caller's read marker forward (never back, never past the last message)."""
@@ -308,11 +329,16 @@ class ConversationService:
         successor.role = MemberRole.OWNER.value
         await session.flush()
 
-    async def _announce(self, views: dict[int, ConversationOut]) -> None:
-        """``conversation:updated`` to each member, as that member sees it."""
-        await self._fanout.publish(
-            [
-                Delivery("conversation:updated", ConversationEvent(conversation=view), [member_id])
-                for member_id, view in views.items()
-            ]
-        )
+    async def _change(
+        self, session: AsyncSession, conversation: Conversation, caller_id: int
+    ) -> _Change:
+        """The changed conversation for everyone, and as the caller sees it."""
+        shared = await self._views.shared(session, conversation)
+        return _Change(shared, await self._views.seen_by(session, shared, caller_id))
+
+    async def _announce(self, change: _Change) -> None:
+        """``conversation:updated`` to every member: one payload, encoded once (one
+        payload per member would cost O(members^2) to build and encode)."""
+        members = [membership.user_id for membership in change.shared.memberships]
+        event = ConversationEvent(conversation=change.shared)
+        await self._fanout.publish([Delivery("conversation:updated", event, members)])

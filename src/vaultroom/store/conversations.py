@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
@@ -59,6 +59,28 @@ async def insert_conversation(
     session.add(conversation)
     await session.flush()
     return conversation
+
+
+async def add_members(
+    session: AsyncSession,
+    conversation_id: int,
+    roles: Sequence[tuple[int, str]],
+    *,
+    last_read_seq: int,
+    now: datetime,
+) -> None:
+    """Make several users members, ``(user_id, role)`` each, in one flush."""
+    session.add_all(
+        ConversationMember(
+            conversation_id=conversation_id,
+            user_id=user_id,
+            role=role,
+            last_read_seq=last_read_seq,
+            joined_at=now,
+        )
+        for user_id, role in roles
+    )
+    await session.flush()
 
 
 async def add_member(
@@ -163,23 +185,6 @@ async def unread_counts(
         )
         .where(Message.conversation_id.in_(conversation_ids), _unread_condition(user_id))
         .group_by(Message.conversation_id)
-    )
-    return dict(result.all())
-
-
-async def unread_counts_by_member(session: AsyncSession, conversation_id: int) -> dict[int, int]:
-    """Per member of one conversation, their unread count."""
-    result = await session.execute(
-        select(ConversationMember.user_id, func.count(Message.id))
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == ConversationMember.conversation_id,
-                _unread_condition(ConversationMember.user_id),
-            ),
-        )
-        .where(ConversationMember.conversation_id == conversation_id)
-        .group_by(ConversationMember.user_id)
     )
     return dict(result.all())
 
