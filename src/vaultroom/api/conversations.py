@@ -19,7 +19,9 @@ from vaultroom.schemas.conversations import (
     RoleIn,
 )
 from vaultroom.schemas.errors import ErrorResponse
+from vaultroom.schemas.ids import MAX_ID
 from vaultroom.schemas.messages import MessageEnvelope, MessagesPage, SendMessageIn
+from vaultroom.services.errors import InvalidInput
 
 router = APIRouter(
     prefix="/conversations",
@@ -110,6 +112,15 @@ async def list_messages(
     services: ServicesDep,
     before_seq: SeqQuery = None,
     after_seq: SeqQuery = None,
+    changed_after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_ID,
+            description="Instead of a page by seq: the messages edited or deleted after "
+            "this change_seq, in change order (see the conversation's last_change_seq)",
+        ),
+    ] = None,
     limit: Annotated[
         int,
         Query(
@@ -120,7 +131,15 @@ async def list_messages(
     ] = 50,
 ) -> MessagesPage:
     """Messages ascending by seq: after ``after_seq``, else before ``before_seq``, else the
-    latest page; ``has_more`` says whether more exist in the direction of the page."""
+    latest page; ``has_more`` says whether more exist in the direction of the page.
+    With ``changed_after``: the messages changed since then, in change order."""
+    if changed_after is not None:
+        if before_seq is not None or after_seq is not None:
+            message = "changed_after cannot be combined with before_seq or after_seq."
+            raise InvalidInput(message, fields={"changed_after": message})
+        return await services.messages.changes(
+            caller.user.id, conversation_id, changed_after=changed_after, limit=limit
+        )
     return await services.messages.history(
         caller.user.id, conversation_id, before_seq=before_seq, after_seq=after_seq, limit=limit
     )

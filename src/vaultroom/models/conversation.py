@@ -48,6 +48,9 @@ class Conversation(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Counts edits and deletes; each changed message records the value it got,
+    # so clients can fetch what changed while they were away.
+    last_change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # When the latest message was sent (or the conversation created): list order.
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

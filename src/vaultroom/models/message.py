@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vaultroom.models.base import Base, BigIntId, UTCDateTime, utcnow
@@ -19,6 +19,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("sender_id", "client_msg_id"),
+        Index("ix_messages_conversation_id_change_seq", "conversation_id", "change_seq"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -32,3 +33,5 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The conversation's change counter at this message's latest edit or delete (0: never).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)

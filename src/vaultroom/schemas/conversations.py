@@ -37,6 +37,8 @@ class ConversationState(BaseModel):
     memberships: list[MembershipOut]
     last_message: MessageOut | None
     last_seq: int
+    # Edits and deletes so far; above what a client saw: fetch ``?changed_after=``.
+    last_change_seq: int
     created_at: datetime
 
 

@@ -26,6 +26,9 @@ class MessageOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    # 0 until edited or deleted; then the conversation's change counter at that moment
+    # (a copy with a higher change_seq is newer).
+    change_seq: int
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
@@ -41,6 +44,7 @@ class MessageOut(BaseModel):
             created_at=message.created_at,
             edited_at=message.edited_at,
             deleted=deleted,
+            change_seq=message.change_seq,
         )
 
 

@@ -60,6 +60,7 @@ class ConversationViews:
             memberships=memberships.get(conversation.id, []),
             last_message=MessageOut.of(last_message) if last_message is not None else None,
             last_seq=conversation.last_seq,
+            last_change_seq=conversation.last_change_seq,
             created_at=conversation.created_at,
         )
 
@@ -114,6 +115,7 @@ class ConversationViews:
             memberships=memberships,
             last_message=MessageOut.of(last_message) if last_message is not None else None,
             last_seq=conversation.last_seq,
+            last_change_seq=conversation.last_change_seq,
             last_read_seq=member.last_read_seq,
             unread_count=unread_count,
             created_at=conversation.created_at,

@@ -203,6 +203,7 @@ async def _store_batch(
                 "client_msg_id": request.client_msg_id,
                 "body": request.body,
                 "created_at": now,
+                "change_seq": 0,
             }
         )
     touched = {request.conversation_id for request in accepted}

@@ -113,6 +113,20 @@ class MessageService:
             rows = rows[:limit] if after_seq is not None else rows[1:]
         return MessagesPage(messages=[MessageOut.of(row) for row in rows], has_more=has_more)
 
+    async def changes(
+        self, user_id: int, conversation_id: int, *, changed_after: int, limit: int
+    ) -> MessagesPage:
+        """Messages edited or deleted after ``changed_after``, in the order of the changes."""
+        limit = max(1, min(limit, self._settings.messages_page_max))
+        async with self._db.snapshot() as session:
+            await require_member(session, conversation_id, user_id)
+            rows = await messages_store.changed_since(
+                session, conversation_id, changed_after, limit + 1
+            )
+        return MessagesPage(
+            messages=[MessageOut.of(row) for row in rows[:limit]], has_more=len(rows) > limit
+        )
+
     async def _own_message(self, session: AsyncSession, user_id: int, message_id: int) -> Message:
         message = await messages_store.get_message(session, message_id)
         if message is None:
@@ -126,7 +140,9 @@ class MessageService:
         return message
 
     async def _update_of(self, session: AsyncSession, message: Message) -> Delivery:
-        """``message:updated`` for every member (published after the commit)."""
+        """Number the change; ``message:updated`` for every member (published after
+        the commit: the change_seq tells clients which copy is newest)."""
+        message.change_seq = await messages_store.next_change_seq(session, message.conversation_id)
         await session.flush()
         members = await conversations_store.member_ids(session, [message.conversation_id])
         event = MessageEvent(message=MessageOut.of(message))

@@ -54,6 +54,7 @@ async def insert_conversation(
         created_by=created_by,
         created_at=now,
         last_seq=0,
+        last_change_seq=0,
         last_activity_at=now,
     )
     session.add(conversation)

@@ -75,6 +75,31 @@ async def insert_messages(session: AsyncSession, rows: Sequence[dict[str, Any]])
     return [stored[(row["conversation_id"], row["seq"])] for row in rows]
 
 
+async def next_change_seq(session: AsyncSession, conversation_id: int) -> int:
+    """Count one more edit or delete in the conversation; the new count."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_change_seq=Conversation.last_change_seq + 1)
+        .returning(Conversation.last_change_seq)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.scalar_one())
+
+
+async def changed_since(
+    session: AsyncSession, conversation_id: int, change_seq: int, limit: int
+) -> list[Message]:
+    """Up to ``limit`` messages edited or deleted after ``change_seq``, in change order."""
+    result = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.change_seq > change_seq)
+        .order_by(Message.change_seq)
+        .limit(limit)
+    )
+    return list(result)
+
+
 async def get_message(session: AsyncSession, message_id: int) -> Message | None:
     """A message by id."""
     return await session.get(Message, message_id)

@@ -527,3 +527,70 @@ async def test_the_list_shows_a_deleted_last_message_without_its_text(
     assert (
         "regrettable" not in (await chat.http.get("/api/conversations", headers=bob.headers)).text
     )
+
+
+# --- catching up on edits and deletes ---------------------------------------------------------
+
+
+async def test_edits_and_deletes_are_numbered_and_fetched_by_changed_after(
+    users: UserFactory, client: httpx.AsyncClient, chat: Chat
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation = await chat.direct(alice, bob)
+    first = await chat.send(alice, conversation["id"], "first")
+    second = await chat.send(alice, conversation["id"], "second")
+    assert first["change_seq"] == second["change_seq"] == 0
+    seen_by_bob = (await chat.get(bob, conversation["id"]))["last_change_seq"]
+
+    edited = await client.patch(
+        f"/api/messages/{first['id']}", json={"body": "first, edited"}, headers=alice.headers
+    )
+    deleted = await client.delete(f"/api/messages/{second['id']}", headers=alice.headers)
+    again = await client.patch(
+        f"/api/messages/{first['id']}", json={"body": "first, again"}, headers=alice.headers
+    )
+
+    assert seen_by_bob == 0
+    assert [r.json()["message"]["change_seq"] for r in (edited, deleted, again)] == [1, 2, 3]
+    assert (await chat.get(bob, conversation["id"]))["last_change_seq"] == 3
+    changes = await chat.history(bob, conversation["id"], changed_after=seen_by_bob)
+    assert [(m["id"], m["change_seq"]) for m in changes["messages"]] == [
+        (second["id"], 2),
+        (first["id"], 3),
+    ]
+    assert changes["messages"][0]["deleted"] is True
+    assert changes["messages"][0]["body"] == ""
+    assert changes["messages"][1]["body"] == "first, again"
+    assert (await chat.history(bob, conversation["id"], changed_after=3))["messages"] == []
+
+
+async def test_changed_after_pages_and_refuses_a_seq_cursor_alongside(
+    users: UserFactory, client: httpx.AsyncClient, chat: Chat
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation = await chat.direct(alice, bob)
+    for index in range(3):
+        message = await chat.send(alice, conversation["id"], f"m{index}")
+        await client.delete(f"/api/messages/{message['id']}", headers=alice.headers)
+
+    page = await chat.history(bob, conversation["id"], changed_after=0, limit=2)
+    assert [m["change_seq"] for m in page["messages"]] == [1, 2]
+    assert page["has_more"] is True
+    mixed = await client.get(
+        f"/api/conversations/{conversation['id']}/messages",
+        params={"changed_after": 0, "after_seq": 1},
+        headers=bob.headers,
+    )
+    assert mixed.status_code == 422
+    assert "changed_after" in mixed.json()["error"]["fields"]
+
+
+async def test_a_non_member_cannot_fetch_changes(users: UserFactory, chat: Chat) -> None:
+    alice, bob, mallory = await users.create(), await users.create(), await users.create()
+    conversation = await chat.direct(alice, bob)
+    response = await chat.http.get(
+        f"/api/conversations/{conversation['id']}/messages",
+        params={"changed_after": 0},
+        headers=mallory.headers,
+    )
+    assert response.status_code == 404

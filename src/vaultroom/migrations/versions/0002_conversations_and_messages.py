@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_change_seq", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("kind IN ('direct', 'group')", name=op.f("ck_conversations_kind_valid")),
         sa.ForeignKeyConstraint(
             ["created_by"],
@@ -77,6 +78,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("change_seq", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -96,9 +98,14 @@ def upgrade() -> None:
             "sender_id", "client_msg_id", name=op.f("uq_messages_sender_id_client_msg_id")
         ),
     )
+    # What changed (edits, deletes) since a client's last look, per conversation.
+    op.create_index(
+        "ix_messages_conversation_id_change_seq", "messages", ["conversation_id", "change_seq"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_conversation_id_change_seq", table_name="messages")
     op.drop_table("messages")
     op.drop_index("ix_conversation_members_user_id", table_name="conversation_members")
     op.drop_table("conversation_members")
