@@ -68,7 +68,9 @@ class _Batch:
     deliveries: list[Delivery] = field(default_factory=list)
 
 
-def _same_send(request: SendRequest, message: MessageOut) -> SendResult:
+def retry_result(request: SendRequest, message: MessageOut) -> SendResult:
+    """The answer to a send whose key is already stored (``Conflict`` if it was used
+    for another conversation)."""
     if message.conversation_id != request.conversation_id:
         raise Conflict("This client_msg_id was already used for another message.")
     return SendResult(message=message, created=False)
@@ -106,7 +108,7 @@ class MessageWriter:
         earlier = self._in_flight.get(request.key)
         if earlier is not None:
             # The same send is being written right now: answer with its outcome.
-            return _same_send(request, (await asyncio.shield(earlier)).message)
+            return retry_result(request, (await asyncio.shield(earlier)).message)
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         # If every caller went away, nobody reads a failure: mark it read.
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -177,7 +179,7 @@ async def _store_batch(
     for request in requests:
         if request.key in stored:
             try:
-                batch.outcomes[request.key] = _same_send(
+                batch.outcomes[request.key] = retry_result(
                     request, MessageOut.of(stored[request.key])
                 )
             except ServiceError as refusal:

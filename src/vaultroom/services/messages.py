@@ -12,8 +12,13 @@ from vaultroom.schemas.events import MessageEvent
 from vaultroom.schemas.messages import MessageOut, MessagesPage
 from vaultroom.schemas.text import clean_message_body
 from vaultroom.services.conversations import require_member
-from vaultroom.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vaultroom.services.message_writer import MessageWriter, SendRequest, SendResult
+from vaultroom.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from vaultroom.services.message_writer import (
+    MessageWriter,
+    SendRequest,
+    SendResult,
+    retry_result,
+)
 from vaultroom.services.rate_limits import RateLimit
 from vaultroom.settings import Settings
 from vaultroom.store import conversations as conversations_store
@@ -57,12 +62,21 @@ class MessageService:
             body=self._clean_body(body),
             skip_sid=skip_sid,
         )
-        await self._send_limit.hit(str(user_id))
+        try:
+            await self._send_limit.hit(str(user_id))
+        except RateLimited:
+            # A retry of a stored message still gets its message, never a 429.
+            async with self._db.snapshot() as session:
+                stored = await messages_store.find_by_client_ids(session, [request.key])
+            if request.key not in stored:
+                raise
+            return retry_result(request, MessageOut.of(stored[request.key]))
         return await self._writer.send(request)
 
     async def edit(self, user_id: int, message_id: int, body: str) -> MessageOut:
         """Change the text of one's own message."""
         body = self._clean_body(body)
+        await self._send_limit.hit(str(user_id))
         async with self._db.transaction() as session:
             message = await self._own_message(session, user_id, message_id)
             if message.deleted_at is not None:
@@ -77,6 +91,7 @@ class MessageService:
 
     async def delete(self, user_id: int, message_id: int) -> MessageOut:
         """Delete one's own message: its text is erased, its place (seq) stays."""
+        await self._send_limit.hit(str(user_id))
         async with self._db.transaction() as session:
             message = await self._own_message(session, user_id, message_id)
             if message.deleted_at is not None:

@@ -1,4 +1,8 @@
-"""Rate limits on what users do, with the ``limits`` library (memory storage on one node)."""
+"""Rate limits on what users do, with the ``limits`` library (memory storage on one node).
+
+The sliding-window-counter strategy keeps two counters per key; the moving
+window would keep one entry per hit and sweep them all in threads.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from vaultroom.services.errors import RateLimited
 
@@ -18,7 +22,7 @@ class RateLimit:
     def __init__(self, spec: str, what: str, storage: Storage | None = None) -> None:
         self._item: RateLimitItem = parse(spec)
         self._what = what
-        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(storage or MemoryStorage())
 
     async def hit(self, key: str) -> None:
         """Count one use by ``key``; raise ``RateLimited`` when over the limit."""

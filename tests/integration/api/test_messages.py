@@ -481,7 +481,7 @@ async def test_a_non_member_cannot_send_or_read_history(users: UserFactory, chat
 # --- rate limit ----------------------------------------------------------------------------
 
 
-async def test_sends_beyond_the_rate_limit_are_429_with_retry_after(
+async def test_sends_and_edits_beyond_the_rate_limit_are_429_but_retries_are_answered(
     database_url: str, tmp_path: Path
 ) -> None:
     settings = Settings(
@@ -491,10 +491,17 @@ async def test_sends_beyond_the_rate_limit_are_429_with_retry_after(
         chat = Chat(UserFactory(http))
         alice, bob = await chat.users.create(), await chat.users.create()
         direct = await chat.direct(alice, bob)
-        for index in range(3):
-            await chat.send(alice, direct["id"], f"m{index}")
+        sent = [await chat.send(alice, direct["id"], f"m{index}") for index in range(3)]
 
         refused = await chat.post_message(alice, direct["id"], "one too many")
+        retried = await chat.post_message(alice, direct["id"], "m0", sent[0]["client_msg_id"])
+        edit_refused = await edit(chat, alice.headers, sent[0]["id"], "changed")
+
+        # Over the limit a retry of a stored send still gets its message.
+        assert retried.status_code == 200
+        assert retried.json()["message"] == sent[0]
+        # Edits count against the same limit.
+        assert edit_refused.status_code == 429
         assert refused.status_code == 429
         assert refused.json()["error"]["code"] == "rate_limited"
         assert int(refused.headers["Retry-After"]) >= 1
