@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     session_check_interval_seconds: float = Field(default=60.0, gt=0)
     # Concurrent sends committed in one transaction (group commit), at most this many.
     write_batch_max: int = Field(default=256, ge=1, le=10000)
+    # Sends waiting for the writer beyond this are answered "unavailable" (retry).
+    write_queue_max: int = Field(default=10000, ge=1)
 
     argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024)
     argon2_time_cost: int = Field(default=2, ge=2)

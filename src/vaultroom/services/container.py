@@ -52,7 +52,9 @@ def build_services(settings: Settings, fanout: Fanout) -> Services:
     presence = PresenceService(db, fanout, grace_seconds=settings.presence_grace_seconds)
     sessions = SessionService(db, settings)
     users = UserDirectory(db, settings, presence)
-    writer = MessageWriter(db, fanout, batch_max=settings.write_batch_max)
+    writer = MessageWriter(
+        db, fanout, batch_max=settings.write_batch_max, queue_max=settings.write_queue_max
+    )
     return Services(
         settings=settings,
         db=db,

@@ -79,10 +79,13 @@ def retry_result(request: SendRequest, message: MessageOut) -> SendResult:
 class MessageWriter:
     """Stores sends in batches; ``send`` returns once the message is committed."""
 
-    def __init__(self, db: Database, fanout: Fanout, *, batch_max: int) -> None:
+    def __init__(
+        self, db: Database, fanout: Fanout, *, batch_max: int, queue_max: int = 10_000
+    ) -> None:
         self._db = db
         self._fanout = fanout
         self._batch_max = batch_max
+        self._queue_max = queue_max
         self._queue: list[tuple[SendRequest, asyncio.Future[SendResult]]] = []
         self._in_flight: dict[tuple[int, str], asyncio.Future[SendResult]] = {}
         self._wakeup = asyncio.Event()
@@ -109,6 +112,10 @@ class MessageWriter:
         if earlier is not None:
             # The same send is being written right now: answer with its outcome.
             return retry_result(request, (await asyncio.shield(earlier)).message)
+        if self._task is None or self._stopping:
+            raise Unavailable("The server is shutting down; send it again.")
+        if len(self._queue) >= self._queue_max:
+            raise Unavailable("The server is busy; send it again in a moment.")
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         # If every caller went away, nobody reads a failure: mark it read.
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -119,22 +126,30 @@ class MessageWriter:
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._queue:
-                batch = self._queue[: self._batch_max]
-                del self._queue[: self._batch_max]
-                try:
-                    await self._write(batch)
-                except Exception:  # the writer must outlive any one batch
-                    logger.exception("message writer failed a batch")
-                    for request, future in batch:
-                        self._in_flight.pop(request.key, None)
-                        if not future.done():
-                            future.set_exception(Unavailable(RETRY_MESSAGE))
-            if self._stopping:
-                return
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._queue:
+                    batch = self._queue[: self._batch_max]
+                    del self._queue[: self._batch_max]
+                    try:
+                        await self._write(batch)
+                    except Exception:  # the writer must outlive any one batch
+                        logger.exception("message writer failed a batch")
+                        self._fail(batch)
+                if self._stopping:
+                    return
+        finally:  # cancelled or stopped: nobody may wait forever
+            self._fail(self._queue)
+            self._queue.clear()
+
+    def _fail(self, entries: list[tuple[SendRequest, asyncio.Future[SendResult]]]) -> None:
+        """Answer these sends ``unavailable`` (they may be sent again)."""
+        for request, future in entries:
+            self._in_flight.pop(request.key, None)
+            if not future.done():
+                future.set_exception(Unavailable(RETRY_MESSAGE))
 
     async def _write(self, batch: list[tuple[SendRequest, asyncio.Future[SendResult]]]) -> None:
         requests = [request for request, _future in batch]
@@ -143,6 +158,10 @@ class MessageWriter:
         except Exception as exc:
             if database_unavailable(exc):
                 logger.warning("message batch failed: %s", type(exc).__name__)
+                # Those queued behind would each wait out the same failure: answer
+                # them now, their clients retry with the same client_msg_id.
+                self._fail(self._queue)
+                self._queue.clear()
             else:
                 logger.exception("message batch failed")
             failure = Unavailable(RETRY_MESSAGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,8 +13,9 @@ from tests.factories import RegisteredUser, UserFactory
 from vaultroom.app import VaultRoomApp
 from vaultroom.db import Database
 from vaultroom.fanout import NoClients
-from vaultroom.services.errors import NotFound
+from vaultroom.services.errors import NotFound, Unavailable
 from vaultroom.services.message_writer import MessageWriter, SendRequest, SendResult
+from vaultroom.settings import Settings
 
 
 async def group_with(
@@ -168,3 +170,34 @@ async def test_two_nodes_sending_to_one_conversation_never_share_or_skip_a_seq(
     )
 
     assert await stored_seqs(client, bob, conversation_id) == list(range(1, 41))
+
+
+async def test_a_stopped_writer_answers_unavailable(app: VaultRoomApp) -> None:
+    writer = MessageWriter(Database(app.services.settings), NoClients(), batch_max=8)
+    writer.start()
+    await writer.stop()
+
+    with pytest.raises(Unavailable):
+        await writer.send(SendRequest(1, 1, "after-stop", "too late"))
+
+
+async def test_sends_while_the_database_is_unreachable_are_answered_unavailable(
+    app: VaultRoomApp, tmp_path: Path
+) -> None:
+    # Nothing listens on port 1: every connection attempt is refused at once.
+    settings = Settings(
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none", web_dir=tmp_path
+    )
+    db = Database(settings)
+    writer = MessageWriter(db, NoClients(), batch_max=8)
+    writer.start()
+    try:
+        outcomes = await asyncio.gather(
+            *(writer.send(SendRequest(1, 1, f"down-{i}", "hello")) for i in range(5)),
+            return_exceptions=True,
+        )
+    finally:
+        await writer.stop()
+        await db.dispose()
+
+    assert all(isinstance(outcome, Unavailable) for outcome in outcomes)
