@@ -16,10 +16,11 @@ async def get_conversation(
     session: AsyncSession, conversation_id: int, *, lock: bool = False
 ) -> Conversation | None:
     """A conversation by id; ``lock`` holds its row until the transaction ends
-    (PostgreSQL ``FOR UPDATE``: membership changes and sends to it queue up)."""
+    (PostgreSQL ``FOR NO KEY UPDATE``: membership changes, edits and sends to it
+    queue up, while foreign-key checks of inserts do not wait)."""
     query = select(Conversation).where(Conversation.id == conversation_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     result = await session.execute(query)
     return result.scalars().first()
 

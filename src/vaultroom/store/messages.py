@@ -30,8 +30,9 @@ async def lock_conversations(
     """The ``last_seq`` of each existing conversation, rows locked in id order.
 
     Locking in one order means two writers never deadlock; holding the lock until
-    commit makes seqs follow commit order. (SQLite: the write transaction is
-    already exclusive.)
+    commit makes seqs follow commit order. ``FOR NO KEY UPDATE``: foreign-key checks
+    (``KEY SHARE``) of other inserts are not blocked. (SQLite: the write
+    transaction is already exclusive.)
     """
     if not conversation_ids:
         return {}
@@ -39,7 +40,7 @@ async def lock_conversations(
         select(Conversation.id, Conversation.last_seq)
         .where(Conversation.id.in_(conversation_ids))
         .order_by(Conversation.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return dict(result.all())
 
