@@ -91,7 +91,14 @@ class Database:
         self._write_engine = (
             create_engine_for(settings, writer=True) if settings.is_sqlite else self.engine
         )
-        self._reads = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On PostgreSQL a read sees one snapshot for all its statements (a
+        # conversation's last_seq, last message and unread count agree).
+        reads = (
+            self.engine
+            if settings.is_sqlite
+            else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self._reads = async_sessionmaker(reads, expire_on_commit=False)
         self._writes = async_sessionmaker(self._write_engine, expire_on_commit=False)
 
     @asynccontextmanager

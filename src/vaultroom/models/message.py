@@ -27,7 +27,8 @@ class Message(Base):
         BigIntId, ForeignKey("conversations.id", ondelete="CASCADE")
     )
     seq: Mapped[int] = mapped_column(BigInteger)
-    sender_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="CASCADE"))
+    # No cascade: removing a user must never punch holes in others' history.
+    sender_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("users.id"))
     client_msg_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,8 +1,9 @@
-"""Ends the sockets of sessions that expired while connected.
+"""Ends the sockets of sessions that expired while connected, keeps the others alive.
 
 Revocations (sign-out, a revoked session, a password change) disconnect sockets
 at once; expiry happens silently with time, so each node checks the sessions of
-its open sockets every ``session_check_interval_seconds``, in one query.
+its open sockets every ``session_check_interval_seconds``, in one query, and
+marks the live ones used (an open socket is use: a tab left open is not idle).
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ class SessionSweeper:
         ]
 
     async def sweep_once(self) -> list[int]:
-        """Disconnect the sockets of every held session that ended; their ids."""
+        """Disconnect the sockets of every held session that ended (their ids); mark the
+        others used."""
         services = self._get_services()
-        ended = await services.sessions.ended_among(self.held_sessions())
+        ended = await services.sessions.check_connected(self.held_sessions())
         await services.fanout.revoke_sessions(ended)
         return ended
 

@@ -193,22 +193,12 @@ async def _store_batch(
 ) -> _Batch:
     """Insert the batch's new messages in one transaction; decide every request's outcome."""
     batch = _Batch()
-    stored = await messages_store.find_by_client_ids(session, [r.key for r in requests])
-    fresh: list[SendRequest] = []
-    for request in requests:
-        if request.key in stored:
-            try:
-                batch.outcomes[request.key] = retry_result(
-                    request, MessageOut.of(stored[request.key])
-                )
-            except ServiceError as refusal:
-                batch.outcomes[request.key] = refusal
-        else:
-            fresh.append(request)
-    conversation_ids = {request.conversation_id for request in fresh}
-    last_seqs = await messages_store.lock_conversations(session, conversation_ids)
+    fresh = await _answer_retries(session, requests, batch)
+    last_seqs = await messages_store.lock_conversations(
+        session, {request.conversation_id for request in fresh}
+    )
     members = await conversations_store.member_ids(session, last_seqs.keys())
-    rows = []
+    rows: list[dict[str, object]] = []
     accepted: list[SendRequest] = []
     for request in fresh:
         if request.sender_id not in members.get(request.conversation_id, ()):
@@ -233,12 +223,24 @@ async def _store_batch(
     for request, row in zip(accepted, inserted, strict=True):
         message = MessageOut.of(row)
         batch.outcomes[request.key] = SendResult(message=message, created=True)
-        batch.deliveries.append(
-            Delivery(
-                "message:new",
-                MessageEvent(message=message),
-                members[request.conversation_id],
-                skip_sid=request.skip_sid,
-            )
-        )
+        event = MessageEvent(message=message)
+        recipients = members[request.conversation_id]
+        batch.deliveries.append(Delivery("message:new", event, recipients, request.skip_sid))
     return batch
+
+
+async def _answer_retries(
+    session: AsyncSession, requests: Sequence[SendRequest], batch: _Batch
+) -> list[SendRequest]:
+    """Answer the requests whose key is stored already; the others (to insert)."""
+    stored = await messages_store.find_by_client_ids(session, [r.key for r in requests])
+    fresh: list[SendRequest] = []
+    for request in requests:
+        if request.key not in stored:
+            fresh.append(request)
+            continue
+        try:
+            batch.outcomes[request.key] = retry_result(request, MessageOut.of(stored[request.key]))
+        except ServiceError as refusal:
+            batch.outcomes[request.key] = refusal
+    return fresh

@@ -118,12 +118,18 @@ class SessionService:
                 await sessions_store.touch_session(session, row.id, now=now, ip=client.ip)
         return AuthContext(user=user, session_id=row.id)
 
-    async def ended_among(self, session_ids: Collection[int]) -> list[int]:
-        """Which of these sessions are no longer live (revoked, expired or gone)."""
+    async def check_connected(self, session_ids: Collection[int]) -> list[int]:
+        """For sessions with an open socket: the ones no longer live (revoked, expired,
+        gone); the others are marked used, as an open socket is use."""
         now = utcnow()
         async with self._db.snapshot() as session:
             rows = await sessions_store.get_sessions(session, session_ids)
         live = {row.id for row in rows if self._is_live(row, now)}
+        if live:
+            async with self._db.transaction() as session:
+                await sessions_store.touch_sessions(
+                    session, live, now=now, unless_since=now - TOUCH_INTERVAL
+                )
         return sorted(set(session_ids) - live)
 
     async def list_sessions(self, caller: AuthContext) -> list[SessionOut]:

@@ -57,6 +57,20 @@ async def get_sessions(session: AsyncSession, session_ids: Collection[int]) -> l
     return list(result)
 
 
+async def touch_sessions(
+    session: AsyncSession, session_ids: Collection[int], *, now: datetime, unless_since: datetime
+) -> None:
+    """Record that these sessions are in use (those not already touched since ``unless_since``)."""
+    if not session_ids:
+        return
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id.in_(session_ids), AuthSession.last_used_at < unless_since)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def touch_session(
     session: AsyncSession, session_id: int, *, now: datetime, ip: str | None
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.factories import UserFactory
 from tests.integration.realtime.conftest import LiveServer, SocketClients, wait_until
@@ -37,3 +37,24 @@ async def test_an_expired_sessions_socket_is_revoked_while_live_ones_stay(
     await wait_until(lambda: not alice_socket.connected, "alice's socket is disconnected")
     assert told == [{"session_id": ended[0]}]
     assert bob_socket.connected
+
+
+async def test_a_session_with_an_open_socket_is_kept_in_use_by_the_sweep(
+    live_server: LiveServer, live_users: UserFactory, sockets: SocketClients
+) -> None:
+    alice = await live_users.create()
+    await sockets.connect(auth={"token": alice.token})
+    long_ago = utcnow() - timedelta(days=13)
+    async with live_server.services.db.transaction() as session:
+        await session.execute(
+            update(AuthSession).where(AuthSession.user_id == alice.id).values(last_used_at=long_ago)
+        )
+
+    assert await live_server.app.session_sweeper.sweep_once() == []
+
+    async with live_server.services.db.snapshot() as session:
+        used = await session.scalar(
+            select(AuthSession.last_used_at).where(AuthSession.user_id == alice.id)
+        )
+    assert used is not None
+    assert used > long_ago + timedelta(days=1)

@@ -85,11 +85,9 @@ def upgrade() -> None:
             name=op.f("fk_messages_conversation_id_conversations"),
             ondelete="CASCADE",
         ),
+        # No cascade: removing a user must never punch holes in others' history.
         sa.ForeignKeyConstraint(
-            ["sender_id"],
-            ["users.id"],
-            name=op.f("fk_messages_sender_id_users"),
-            ondelete="CASCADE",
+            ["sender_id"], ["users.id"], name=op.f("fk_messages_sender_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
         # Also the index of history pages (by seq within a conversation).
