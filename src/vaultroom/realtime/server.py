@@ -20,7 +20,7 @@ from vaultroom.security.origins import origin_allowed
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
 from vaultroom.services.container import Services
 from vaultroom.services.errors import Unauthorized
-from vaultroom.services.sessions import ClientInfo
+from vaultroom.services.sessions import AuthContext, ClientInfo
 from vaultroom.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,27 @@ def _still_open(sio: socketio.AsyncServer, sid: str) -> bool:
     return socket is not None and not socket.closed
 
 
+async def _authenticate_handshake(
+    services: Services, settings: Settings, environ: dict[str, Any], auth: object
+) -> AuthContext:
+    """The caller of a handshake, or a refusal saying why (in the contract's shape)."""
+    token, via_cookie = handshake_credentials(environ, auth, settings)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise _refusal("unauthorized", "Sign in first: send auth {token} or the session cookie.")
+    if via_cookie and not environ.get("HTTP_ORIGIN"):
+        raise _refusal("origin_required", "A cookie handshake must carry an Origin header.")
+    peer = (environ.get("asgi.scope") or {}).get("client") or (None,)
+    client = ClientInfo.of(peer[0], environ.get("HTTP_USER_AGENT"))
+    try:
+        return await services.sessions.authenticate(token, client)
+    except Unauthorized as exc:
+        raise _refusal(exc.code, exc.message) from None
+    except Exception as exc:
+        if not database_unavailable(exc):
+            logger.exception("socket handshake failed")
+        raise _refusal("unavailable", "The service is unavailable; try again.") from None
+
+
 def create_socket_server(
     settings: Settings, get_services: Callable[[], Services]
 ) -> socketio.AsyncServer:
@@ -90,23 +111,7 @@ def create_socket_server(
 
     async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
         services = get_services()
-        token, via_cookie = handshake_credentials(environ, auth, settings)
-        if not token or len(token) > MAX_TOKEN_LENGTH:
-            raise _refusal(
-                "unauthorized", "Sign in first: send auth {token} or the session cookie."
-            )
-        if via_cookie and not environ.get("HTTP_ORIGIN"):
-            raise _refusal("origin_required", "A cookie handshake must carry an Origin header.")
-        peer = (environ.get("asgi.scope") or {}).get("client") or (None,)
-        client = ClientInfo.of(peer[0], environ.get("HTTP_USER_AGENT"))
-        try:
-            caller = await services.sessions.authenticate(token, client)
-        except Unauthorized as exc:
-            raise _refusal(exc.code, exc.message) from None
-        except Exception as exc:
-            if not database_unavailable(exc):
-                logger.exception("socket handshake failed")
-            raise _refusal("unavailable", "The service is unavailable; try again.") from None
+        caller = await _authenticate_handshake(services, settings, environ, auth)
         if not _still_open(sio, sid):
             # The client left while it was being authenticated: python-socketio
             # will not report that disconnect, so the socket must not be counted.
