@@ -197,6 +197,9 @@ async def _store_batch(
     last_seqs = await messages_store.lock_conversations(
         session, {request.conversation_id for request in fresh}
     )
+    # Read after the lock, in a statement of its own: under READ COMMITTED it sees
+    # any membership change that committed while this batch waited for the lock
+    # (joined into the locking query, it would see the rows from before the wait).
     members = await conversations_store.member_ids(session, last_seqs.keys())
     rows: list[dict[str, object]] = []
     accepted: list[SendRequest] = []
