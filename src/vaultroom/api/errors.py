@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vaultroom.db import database_unavailable
 from vaultroom.schemas.errors import ErrorDetail, ErrorResponse, error_fields
-from vaultroom.services.errors import RateLimited, ServiceError
+from vaultroom.services.errors import RateLimited, ServiceError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_service_error(_request: Request, exc: Exception) -> JSONResponse:
         if not isinstance(exc, ServiceError):
             raise exc
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable) else None
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
         return error_response(exc.status, exc.code, exc.message, fields=exc.fields, headers=headers)
 
     async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -73,7 +74,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if database_unavailable(exc):
             logger.warning("database unavailable: %s", type(exc).__name__)
             return error_response(
-                503, "unavailable", "The service is unavailable for a moment; try again."
+                503,
+                "unavailable",
+                "The service is unavailable for a moment; try again.",
+                headers={"Retry-After": "1"},
             )
         logger.error("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", "Something went wrong on the server.")

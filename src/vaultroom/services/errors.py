@@ -66,7 +66,9 @@ class RateLimited(ServiceError):
 
 
 class Unavailable(ServiceError):
-    """A dependency (the database) failed; the same request may be retried."""
+    """The database failed, the server is overloaded or shutting down; the same
+    request may be retried (``retry_after`` seconds later)."""
 
     status = 503
     code = "unavailable"
+    retry_after = 1

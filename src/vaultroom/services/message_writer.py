@@ -112,7 +112,7 @@ class MessageWriter:
         if earlier is not None:
             # The same send is being written right now: answer with its outcome.
             return retry_result(request, (await asyncio.shield(earlier)).message)
-        if self._task is None or self._stopping:
+        if self._task is None or self._task.done() or self._stopping:
             raise Unavailable("The server is shutting down; send it again.")
         if len(self._queue) >= self._queue_max:
             raise Unavailable("The server is busy; send it again in a moment.")
@@ -125,7 +125,12 @@ class MessageWriter:
         # Shielded: a caller that goes away does not cancel a write others may await.
         return await asyncio.shield(future)
 
+    def is_in_flight(self, key: tuple[int, str]) -> bool:
+        """Whether a send with this ``(sender_id, client_msg_id)`` is being written."""
+        return key in self._in_flight
+
     async def _run(self) -> None:
+        batch: list[tuple[SendRequest, asyncio.Future[SendResult]]] = []
         try:
             while True:
                 await self._wakeup.wait()
@@ -141,7 +146,7 @@ class MessageWriter:
                 if self._stopping:
                     return
         finally:  # cancelled or stopped: nobody may wait forever
-            self._fail(self._queue)
+            self._fail(batch + self._queue)
             self._queue.clear()
 
     def _fail(self, entries: list[tuple[SendRequest, asyncio.Future[SendResult]]]) -> None:

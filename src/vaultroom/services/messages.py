@@ -65,7 +65,9 @@ class MessageService:
         try:
             await self._send_limit.hit(str(user_id))
         except RateLimited:
-            # A retry of a stored message still gets its message, never a 429.
+            # A retry still gets its message, never a 429: stored or being written.
+            if self._writer.is_in_flight(request.key):
+                return await self._writer.send(request)
             async with self._db.snapshot() as session:
                 stored = await messages_store.find_by_client_ids(session, [request.key])
             if request.key not in stored:
@@ -150,6 +152,10 @@ class MessageService:
             await require_member(session, message.conversation_id, user_id, lock=True)
         except NotFound:
             raise NotFound(NO_SUCH_MESSAGE) from None
+        # Read it again now that the conversation is locked: an edit or delete that
+        # committed while this one waited must be seen (READ COMMITTED), or an edit
+        # could bring a deleted message back.
+        await session.refresh(message)
         if message.sender_id != user_id:
             raise Forbidden("You can only change your own messages.")
         return message

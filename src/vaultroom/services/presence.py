@@ -42,6 +42,7 @@ class PresenceService:
         self._announced_online: set[int] = set()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # lock, users of it
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     def is_online(self, user_id: int) -> bool:
         """Whether the user has an open socket (or closed their last one within the grace)."""
@@ -49,6 +50,8 @@ class PresenceService:
 
     def socket_opened(self, user_id: int) -> None:
         """Count a new socket; announce the user online if they were not."""
+        if self._closed:
+            return
         self._sockets[user_id] += 1
         if self._sockets[user_id] > 1:
             return
@@ -59,6 +62,8 @@ class PresenceService:
 
     def socket_closed(self, user_id: int) -> None:
         """Forget a socket; after the last one, go offline once the grace period ends."""
+        if self._closed:
+            return
         if self._sockets[user_id] > 1:
             self._sockets[user_id] -= 1
             return
@@ -74,14 +79,23 @@ class PresenceService:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def close(self) -> None:
-        """At shutdown: every user of this node goes offline now."""
+        """At shutdown: stop counting; every user of this node was last seen now
+        (one statement; no events, as no socket is left to receive them)."""
+        self._closed = True
         for task in self._going_offline.values():
             task.cancel()
         self._going_offline.clear()
         self._sockets.clear()
         await self.settled()
-        for user_id in list(self._announced_online):
-            await self._announce(user_id)
+        users, self._announced_online = self._announced_online, set()
+        if users:
+            try:
+                async with self._db.transaction() as session:
+                    await users_store.set_last_seen_many(session, users, utcnow())
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                logger.warning("could not store last_seen_at: %s", type(exc).__name__)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
@@ -104,14 +118,16 @@ class PresenceService:
                 online = self.is_online(user_id)
                 if online == (user_id in self._announced_online):
                     return
-                if online:
-                    self._announced_online.add(user_id)
-                else:
-                    self._announced_online.discard(user_id)
                 now = utcnow()
                 await self._store_last_seen(user_id, now)
                 event = PresenceEvent(user_id=user_id, online=online, last_seen_at=now)
                 await self._fanout.publish([Delivery("presence", event, user_ids=None)])
+                if online:
+                    self._announced_online.add(user_id)
+                else:
+                    self._announced_online.discard(user_id)
+        except Exception:  # a background task: log, the next change announces again
+            logger.exception("presence announcement failed")
         finally:
             users[0] -= 1
             if not users[0]:

@@ -108,3 +108,10 @@ async def existing_ids(session: AsyncSession, user_ids: Collection[int]) -> set[
         return set()
     result = await session.scalars(select(User.id).where(User.id.in_(user_ids)))
     return set(result)
+
+
+async def set_last_seen_many(
+    session: AsyncSession, user_ids: Collection[int], when: datetime
+) -> None:
+    """Record when several users were last seen online."""
+    await session.execute(update(User).where(User.id.in_(user_ids)).values(last_seen_at=when))
