@@ -123,24 +123,14 @@ class ConversationService:
             async with self._db.transaction() as session:
                 if await users_store.get_user(session, other_id) is None:
                     raise NotFound("No such user.")
-                now = utcnow()
                 conversation = await conversations_store.insert_conversation(
                     session,
                     kind=ConversationKind.DIRECT.value,
                     title=None,
                     direct_key=key,
                     created_by=user_id,
-                    now=now,
-                )
-                await conversations_store.add_members(
-                    session,
-                    conversation.id,
-                    [
-                        (member_id, MemberRole.MEMBER.value)
-                        for member_id in sorted({user_id, other_id})
-                    ],
-                    last_read_seq=0,
-                    now=now,
+                    members=[(i, MemberRole.MEMBER.value) for i in sorted({user_id, other_id})],
+                    now=utcnow(),
                 )
                 change = await self._change(session, conversation, user_id)
         except IntegrityError:
@@ -167,20 +157,15 @@ class ConversationService:
             if unknown := [str(i) for i in others if i not in known]:
                 message = f"No such user: {', '.join(unknown[:10])}."
                 raise InvalidInput(message, fields={"member_ids": message})
-            now = utcnow()
+            owner = [(user_id, MemberRole.OWNER.value)]
             conversation = await conversations_store.insert_conversation(
                 session,
                 kind=ConversationKind.GROUP.value,
                 title=title,
                 direct_key=None,
                 created_by=user_id,
-                now=now,
-            )
-            roles = [(user_id, MemberRole.OWNER.value)] + [
-                (i, MemberRole.MEMBER.value) for i in others
-            ]
-            await conversations_store.add_members(
-                session, conversation.id, roles, last_read_seq=0, now=now
+                members=owner + [(i, MemberRole.MEMBER.value) for i in others],
+                now=utcnow(),
             )
             change = await self._change(session, conversation, user_id)
         await self._announce(change)
@@ -224,11 +209,10 @@ class ConversationService:
                     code="group_full",
                 )
             # A new member sees the history but starts with nothing unread.
-            await conversations_store.add_member(
+            await conversations_store.add_members(
                 session,
                 conversation_id,
-                new_member_id,
-                role=MemberRole.MEMBER.value,
+                [(new_member_id, MemberRole.MEMBER.value)],
                 last_read_seq=conversation.last_seq,
                 now=utcnow(),
             )

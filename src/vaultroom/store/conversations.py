@@ -45,9 +45,11 @@ async def insert_conversation(
     title: str | None,
     direct_key: str | None,
     created_by: int,
+    members: Sequence[tuple[int, str]],
     now: datetime,
 ) -> Conversation:
-    """Add a conversation and flush (a taken ``direct_key`` raises here)."""
+    """Add a conversation with its members, ``(user_id, role)`` each, and flush
+    (a taken ``direct_key`` raises here)."""
     conversation = Conversation(
         kind=kind,
         title=title,
@@ -60,18 +62,19 @@ async def insert_conversation(
     )
     session.add(conversation)
     await session.flush()
+    await add_members(session, conversation.id, members, last_read_seq=0, now=now)
     return conversation
 
 
 async def add_members(
     session: AsyncSession,
     conversation_id: int,
-    roles: Sequence[tuple[int, str]],
+    members: Sequence[tuple[int, str]],
     *,
     last_read_seq: int,
     now: datetime,
 ) -> None:
-    """Make several users members, ``(user_id, role)`` each, in one flush."""
+    """Make users members, ``(user_id, role)`` each, in one flush."""
     session.add_all(
         ConversationMember(
             conversation_id=conversation_id,
@@ -80,31 +83,9 @@ async def add_members(
             last_read_seq=last_read_seq,
             joined_at=now,
         )
-        for user_id, role in roles
+        for user_id, role in members
     )
     await session.flush()
-
-
-async def add_member(
-    session: AsyncSession,
-    conversation_id: int,
-    user_id: int,
-    *,
-    role: str,
-    last_read_seq: int,
-    now: datetime,
-) -> ConversationMember:
-    """Make a user a member and flush."""
-    member = ConversationMember(
-        conversation_id=conversation_id,
-        user_id=user_id,
-        role=role,
-        last_read_seq=last_read_seq,
-        joined_at=now,
-    )
-    session.add(member)
-    await session.flush()
-    return member
 
 
 async def remove_member(session: AsyncSession, conversation_id: int, user_id: int) -> None:
