@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vaultroom.models import Conversation, ConversationMember, Message, User
+from vaultroom.models import Conversation, ConversationMember
 from vaultroom.schemas.conversations import ConversationOut, ConversationState, MembershipOut
 from vaultroom.schemas.messages import MessageOut
 from vaultroom.schemas.users import UserOut
@@ -16,7 +16,7 @@ from vaultroom.store import messages as messages_store
 
 
 class ConversationViews:
-    """Builds ``ConversationOut`` objects with a few queries for any number of conversations."""
+    """Builds conversation objects with a few queries for any number of conversations."""
 
     def __init__(self, directory: UserDirectory) -> None:
         self._directory = directory
@@ -28,41 +28,20 @@ class ConversationViews:
         rows: Sequence[tuple[Conversation, ConversationMember]],
     ) -> list[ConversationOut]:
         """The viewer's conversations (each with the viewer's membership), in the given order."""
-        ids = [conversation.id for conversation, _member in rows]
-        members, memberships = await self._members(session, ids)
-        last = await messages_store.messages_at(
-            session, [(conversation.id, conversation.last_seq) for conversation, _ in rows]
-        )
-        unread = await conversations_store.unread_counts(session, viewer_id, ids)
+        states = await self._states(session, [conversation for conversation, _ in rows])
+        unread = await conversations_store.unread_counts(session, viewer_id, list(states))
         return [
-            self._view(
-                conversation,
-                member,
-                members.get(conversation.id, []),
-                memberships.get(conversation.id, []),
-                last.get(conversation.id),
-                unread.get(conversation.id, 0),
+            ConversationOut(
+                **dict(states[conversation.id]),
+                last_read_seq=member.last_read_seq,
+                unread_count=unread.get(conversation.id, 0),
             )
             for conversation, member in rows
         ]
 
     async def shared(self, session: AsyncSession, conversation: Conversation) -> ConversationState:
         """The conversation as every member sees it alike (built once, whatever its size)."""
-        rows = await conversations_store.memberships_with_users(session, [conversation.id])
-        members, memberships = self._group(rows)
-        last = await messages_store.messages_at(session, [(conversation.id, conversation.last_seq)])
-        last_message = last.get(conversation.id)
-        return ConversationState(
-            id=conversation.id,
-            kind=conversation.kind,
-            title=conversation.title,
-            members=members.get(conversation.id, []),
-            memberships=memberships.get(conversation.id, []),
-            last_message=MessageOut.of(last_message) if last_message is not None else None,
-            last_seq=conversation.last_seq,
-            last_change_seq=conversation.last_change_seq,
-            created_at=conversation.created_at,
-        )
+        return (await self._states(session, [conversation]))[conversation.id]
 
     async def seen_by(
         self, session: AsyncSession, state: ConversationState, viewer_id: int
@@ -76,19 +55,16 @@ class ConversationViews:
             **dict(state), last_read_seq=marker, unread_count=unread.get(state.id, 0)
         )
 
-    async def _members(
-        self, session: AsyncSession, ids: Sequence[int]
-    ) -> tuple[dict[int, list[UserOut]], dict[int, list[MembershipOut]]]:
-        return self._group(await conversations_store.memberships_with_users(session, ids))
-
-    def _group(
-        self, rows: Sequence[tuple[ConversationMember, User]]
-    ) -> tuple[dict[int, list[UserOut]], dict[int, list[MembershipOut]]]:
-        users: dict[int, list[UserOut]] = {}
-        memberships: dict[int, list[MembershipOut]] = {}
-        for member, user in rows:
-            users.setdefault(member.conversation_id, []).append(self._directory.public(user))
-            memberships.setdefault(member.conversation_id, []).append(
+    async def _states(
+        self, session: AsyncSession, conversations: Sequence[Conversation]
+    ) -> dict[int, ConversationState]:
+        """What all members see of each conversation: two queries in all."""
+        ids = [conversation.id for conversation in conversations]
+        users: dict[int, list[UserOut]] = {i: [] for i in ids}
+        memberships: dict[int, list[MembershipOut]] = {i: [] for i in ids}
+        for member, user in await conversations_store.memberships_with_users(session, ids):
+            users[member.conversation_id].append(self._directory.public(user))
+            memberships[member.conversation_id].append(
                 MembershipOut(
                     user_id=member.user_id,
                     role=member.role,
@@ -96,27 +72,22 @@ class ConversationViews:
                     joined_at=member.joined_at,
                 )
             )
-        return users, memberships
-
-    @staticmethod
-    def _view(
-        conversation: Conversation,
-        member: ConversationMember,
-        members: list[UserOut],
-        memberships: list[MembershipOut],
-        last_message: Message | None,
-        unread_count: int,
-    ) -> ConversationOut:
-        return ConversationOut(
-            id=conversation.id,
-            kind=conversation.kind,
-            title=conversation.title,
-            members=members,
-            memberships=memberships,
-            last_message=MessageOut.of(last_message) if last_message is not None else None,
-            last_seq=conversation.last_seq,
-            last_change_seq=conversation.last_change_seq,
-            last_read_seq=member.last_read_seq,
-            unread_count=unread_count,
-            created_at=conversation.created_at,
+        last = await messages_store.messages_at(
+            session, [(c.id, c.last_seq) for c in conversations]
         )
+        return {
+            conversation.id: ConversationState(
+                id=conversation.id,
+                kind=conversation.kind,
+                title=conversation.title,
+                members=users[conversation.id],
+                memberships=memberships[conversation.id],
+                last_message=MessageOut.of(last[conversation.id])
+                if conversation.id in last
+                else None,
+                last_seq=conversation.last_seq,
+                last_change_seq=conversation.last_change_seq,
+                created_at=conversation.created_at,
+            )
+            for conversation in conversations
+        }
