@@ -58,7 +58,6 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings, LocalFanout(sio))
-        services.sessions.on_revoked(services.fanout.revoke_sessions)
         holder["services"] = app.state.services = services
         await services.start()
         sweeper = SessionSweeper(sio, lambda: services, settings.session_check_interval_seconds)

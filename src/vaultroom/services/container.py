@@ -50,7 +50,7 @@ def build_services(settings: Settings, fanout: Fanout) -> Services:
     """Create the database engines and the services on top of them."""
     db = Database(settings)
     presence = PresenceService(db, fanout, grace_seconds=settings.presence_grace_seconds)
-    sessions = SessionService(db, settings)
+    sessions = SessionService(db, settings, fanout)
     users = UserDirectory(db, settings, presence)
     writer = MessageWriter(
         db, fanout, batch_max=settings.write_batch_max, queue_max=settings.write_queue_max

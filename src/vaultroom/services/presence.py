@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -89,13 +89,7 @@ class PresenceService:
         await self.settled()
         users, self._announced_online = self._announced_online, set()
         if users:
-            try:
-                async with self._db.transaction() as session:
-                    await users_store.set_last_seen_many(session, users, utcnow())
-            except Exception as exc:
-                if not database_unavailable(exc):
-                    raise
-                logger.warning("could not store last_seen_at: %s", type(exc).__name__)
+            await self._store_last_seen(users, utcnow())
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
@@ -119,7 +113,7 @@ class PresenceService:
                 if online == (user_id in self._announced_online):
                     return
                 now = utcnow()
-                await self._store_last_seen(user_id, now)
+                await self._store_last_seen([user_id], now)
                 event = PresenceEvent(user_id=user_id, online=online, last_seen_at=now)
                 await self._fanout.publish([Delivery("presence", event, user_ids=None)])
                 if online:
@@ -133,10 +127,10 @@ class PresenceService:
             if not users[0]:
                 del self._locks[user_id]
 
-    async def _store_last_seen(self, user_id: int, when: datetime) -> None:
+    async def _store_last_seen(self, user_ids: Collection[int], when: datetime) -> None:
         try:
             async with self._db.transaction() as session:
-                await users_store.set_last_seen(session, user_id, when)
+                await users_store.set_last_seen(session, user_ids, when)
         except Exception as exc:  # presence must not fail; the next change stores it
             if not database_unavailable(exc):
                 raise

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.db import Database
+from vaultroom.fanout import Fanout
 from vaultroom.models import AuthSession, User
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import SessionOut
@@ -21,10 +22,6 @@ from vaultroom.store import sessions as sessions_store
 # ``last_used_at`` is written at most this often per session, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 USER_AGENT_MAX = 512
-
-# Called with the ids of sessions that were just revoked (the real-time layer
-# disconnects their sockets).
-RevocationListener = Callable[[list[int]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -65,20 +62,15 @@ class IssuedSession:
 class SessionService:
     """Opens, checks, lists and revokes sessions."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, fanout: Fanout) -> None:
         self._db = db
         self._settings = settings
-        self._revocation_listeners: list[RevocationListener] = []
-
-    def on_revoked(self, listener: RevocationListener) -> None:
-        """Call ``listener`` after sessions are revoked and the revocation committed."""
-        self._revocation_listeners.append(listener)
+        self._fanout = fanout
 
     async def notify_revoked(self, session_ids: list[int]) -> None:
-        """Tell listeners which sessions are gone (after the commit)."""
+        """End the sockets of sessions just revoked (call after the commit)."""
         if session_ids:
-            for listener in self._revocation_listeners:
-                await listener(session_ids)
+            await self._fanout.revoke_sessions(session_ids)
 
     async def open_session(
         self, session: AsyncSession, user: User, client: ClientInfo

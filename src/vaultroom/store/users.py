@@ -97,11 +97,6 @@ async def set_password_hash(session: AsyncSession, user_id: int, password_hash: 
     )
 
 
-async def set_last_seen(session: AsyncSession, user_id: int, when: datetime) -> None:
-    """Record when a user was last seen online."""
-    await session.execute(update(User).where(User.id == user_id).values(last_seen_at=when))
-
-
 async def existing_ids(session: AsyncSession, user_ids: Collection[int]) -> set[int]:
     """Which of these user ids exist."""
     if not user_ids:
@@ -110,8 +105,6 @@ async def existing_ids(session: AsyncSession, user_ids: Collection[int]) -> set[
     return set(result)
 
 
-async def set_last_seen_many(
-    session: AsyncSession, user_ids: Collection[int], when: datetime
-) -> None:
-    """Record when several users were last seen online."""
+async def set_last_seen(session: AsyncSession, user_ids: Collection[int], when: datetime) -> None:
+    """Record when users were last seen online."""
     await session.execute(update(User).where(User.id.in_(user_ids)).values(last_seen_at=when))
