@@ -142,16 +142,20 @@ async def sockets(live_server: LiveServer) -> AsyncIterator[SocketClients]:
         await clients.close_all()
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """A test node: users go offline as soon as their last socket closes (no grace),
-    sends are not rate limited unless a test says so."""
+def live_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of a test node: users go offline as soon as their last socket closes
+    (no grace), sends are not rate limited; ``overrides`` change either."""
     return Settings(
         database_url=database_url,
         web_dir=tmp_path / "web",
-        presence_grace_seconds=0,
-        send_rate_limit="10000/second",
+        **{"presence_grace_seconds": 0, "send_rate_limit": "10000/second", **overrides},
     )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The settings of the live node (see ``live_settings``)."""
+    return live_settings(database_url, tmp_path)
 
 
 # --- messaging over sockets: tabs that record what they receive, conversations over REST -----

@@ -18,6 +18,7 @@ from tests.integration.realtime.conftest import (
     conversation_of,
     create_group,
     history,
+    live_settings,
     open_direct,
     sentinel,
     wait_until,
@@ -589,12 +590,7 @@ class TestSendRateLimit:
 
     @pytest.fixture
     def settings(self, database_url: str, tmp_path: Path) -> Settings:
-        return Settings(
-            database_url=database_url,
-            web_dir=tmp_path / "web",
-            presence_grace_seconds=0,
-            send_rate_limit="3/minute",
-        )
+        return live_settings(database_url, tmp_path, send_rate_limit="3/minute")
 
     async def test_the_fourth_send_in_a_minute_is_rate_limited(
         self, live_users: UserFactory, live_http: httpx.AsyncClient, tabs: Tabs

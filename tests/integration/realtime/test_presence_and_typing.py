@@ -14,6 +14,7 @@ from tests.integration.realtime.conftest import (
     Tab,
     Tabs,
     create_group,
+    live_settings,
     open_direct,
     sentinel,
     wait_until,
@@ -127,12 +128,7 @@ class TestPresenceGracePeriod:
 
     @pytest.fixture
     def settings(self, database_url: str, tmp_path: Path) -> Settings:
-        return Settings(
-            database_url=database_url,
-            web_dir=tmp_path / "web",
-            presence_grace_seconds=30,
-            send_rate_limit="10000/second",
-        )
+        return live_settings(database_url, tmp_path, presence_grace_seconds=30)
 
     async def test_reconnecting_within_the_grace_period_sends_no_offline_event(
         self,
@@ -227,13 +223,7 @@ class TestTypingThrottle:
 
     @pytest.fixture
     def settings(self, database_url: str, tmp_path: Path) -> Settings:
-        return Settings(
-            database_url=database_url,
-            web_dir=tmp_path / "web",
-            presence_grace_seconds=0,
-            send_rate_limit="10000/second",
-            typing_interval_seconds=3600,
-        )
+        return live_settings(database_url, tmp_path, typing_interval_seconds=3600)
 
     async def test_a_second_typing_within_the_interval_is_not_relayed(
         self, live_users: UserFactory, live_http: httpx.AsyncClient, tabs: Tabs
