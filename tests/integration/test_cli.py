@@ -131,18 +131,6 @@ def test_create_user_refuses_a_taken_username(tmp_path: Path, sqlite_env: dict[s
 # --- serve -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[Nodes]:
-    """``serve`` processes, all terminated in teardown."""
-    log_dir = tmp_path / "logs"
-    log_dir.mkdir()
-    started = Nodes(log_dir=log_dir)
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
 def login(url: str, username: str, password: str) -> httpx.Response:
     """Sign in over REST."""
     return httpx.post(

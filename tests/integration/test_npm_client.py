@@ -34,18 +34,6 @@ def node_executable() -> str:
     return node
 
 
-@pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[Nodes]:
-    """``serve`` processes, all terminated in teardown."""
-    log_dir = tmp_path / "logs"
-    log_dir.mkdir()
-    started = Nodes(log_dir=log_dir)
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def serve_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database the server has never seen (it migrates it at start-up), on each backend."""
