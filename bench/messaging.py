@@ -31,15 +31,19 @@ import socketio
 PASSWORD = "a long and unusual passphrase"  # noqa: S105 - throwaway bench accounts
 
 
-def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, port: int, workdir: Path, **settings: str
+) -> subprocess.Popen[bytes]:
+    """``vaultroom serve`` with bench settings plus ``settings`` (VAULTROOM_* names)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAULTROOM_")}
     env.update(
         VAULTROOM_DATABASE_URL=database_url,
         VAULTROOM_PORT=str(port),
         VAULTROOM_SEND_RATE_LIMIT="1000000/second",
         VAULTROOM_LOG_LEVEL="warning",
+        **settings,
     )
-    log = (workdir / "serve.log").open("wb")
+    log = (workdir / f"serve-{port}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "vaultroom", "serve"],
         cwd=workdir,
@@ -79,7 +83,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run(url: str, pairs: int, messages: int, server_pid: int) -> dict[str, object]:
+async def run(
+    url: str,
+    pairs: int,
+    messages: int,
+    server_pids: list[int],
+    receiver_url: str | None = None,
+) -> dict[str, object]:
+    """Senders connect to ``url``, receivers to ``receiver_url`` (default: the same node)."""
+    receiver_url = receiver_url or url
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
         senders = await asyncio.gather(*(register(http, "s") for _ in range(pairs)))
@@ -113,7 +125,7 @@ async def run(url: str, pairs: int, messages: int, server_pid: int) -> dict[str,
     for index, (_rid, token) in enumerate(receivers):
         client = socketio.AsyncClient()
         client.on("message:new", on_new(index))
-        await client.connect(url, auth={"token": token}, transports=["websocket"])
+        await client.connect(receiver_url, auth={"token": token}, transports=["websocket"])
         clients.append(client)
     sending = []
     for _sid, token in senders:
@@ -140,11 +152,13 @@ async def run(url: str, pairs: int, messages: int, server_pid: int) -> dict[str,
                 raise SystemExit(f"send refused: {ack}")
 
     started = time.perf_counter()
-    server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
+    node_cpu, client_cpu = [cpu_seconds(pid) for pid in server_pids], time.process_time()
     await asyncio.gather(*(send_all(c, cid) for c, cid in zip(sending, conversations, strict=True)))
     await asyncio.wait_for(done.wait(), timeout=120)
     elapsed = time.perf_counter() - started
-    server_cpu = cpu_seconds(server_pid) - server_cpu
+    node_cpu = [
+        cpu_seconds(pid) - before for pid, before in zip(server_pids, node_cpu, strict=True)
+    ]
     client_cpu = time.process_time() - client_cpu
     for client in clients + sending:
         await client.disconnect()
@@ -160,7 +174,8 @@ async def run(url: str, pairs: int, messages: int, server_pid: int) -> dict[str,
         "ack_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "exactly_once_in_order": in_order,
         # Where the time went: the server's and this load generator's CPU (2 cores shared).
-        "server_cpu_ms_per_message": round(server_cpu * 1000 / expected, 3),
+        "server_cpu_ms_per_message": round(sum(node_cpu) * 1000 / expected, 3),
+        "server_cpu_ms_per_message_by_node": [round(cpu * 1000 / expected, 3) for cpu in node_cpu],
         "client_cpu_ms_per_message": round(client_cpu * 1000 / expected, 3),
     }
 
@@ -179,7 +194,7 @@ def main() -> None:
         try:
             asyncio.run(wait_ready(f"http://127.0.0.1:{args.port}"))
             result = asyncio.run(
-                run(f"http://127.0.0.1:{args.port}", args.pairs, args.messages, server.pid)
+                run(f"http://127.0.0.1:{args.port}", args.pairs, args.messages, [server.pid])
             )
         finally:
             server.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from vaultroom.api import auth, conversations, health, messages, users
 from vaultroom.api.errors import install_error_handlers
 from vaultroom.api.fallback import install_api_fallback
 from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
+from vaultroom.cluster import ClusterLink
 from vaultroom.fanout import LocalFanout
 from vaultroom.realtime.server import create_socket_server
 from vaultroom.realtime.session_sweeper import SessionSweeper
@@ -49,6 +51,27 @@ class VaultRoomApp:
         await self._asgi(scope, receive, send)
 
 
+def tune_garbage_collector(settings: Settings) -> None:
+    """For a serving process: collect rarely, and never scan what start-up created.
+
+    Each message allocates many short-lived objects; with the default threshold
+    (700) the collector ran so often that it took about a sixth of the server's
+    CPU under load. ``gc.freeze()`` moves everything alive now (modules, classes,
+    settings) out of the collector's sight for good.
+    """
+    if settings.gc_threshold > 0:
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(settings.gc_threshold, 20, 20)
+
+
+def create_serving_app() -> VaultRoomApp:
+    """The app of one worker of ``serve --workers N`` (settings from the environment)."""
+    settings = Settings()
+    tune_garbage_collector(settings)
+    return create_app(settings)
+
+
 def create_app(settings: Settings | None = None) -> VaultRoomApp:
     """Build the app; the database engines are created and closed by its lifespan."""
     settings = settings or Settings()
@@ -57,7 +80,18 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings, LocalFanout(sio))
+        cluster = ClusterLink.build(settings, sio) if settings.redis_url is not None else None
+        if cluster is None:
+            services = build_services(settings, LocalFanout(sio))
+        else:
+            services = build_services(
+                settings,
+                cluster.fanout,
+                presence_backend=cluster.presence,
+                shared=cluster.broker.redis,
+                broker_check=cluster.broker.ping,
+            )
+            cluster.start(services.presence)
         holder["services"] = app.state.services = services
         await services.start()
         sweeper = SessionSweeper(sio, lambda: services, settings.session_check_interval_seconds)
@@ -69,6 +103,8 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
             await sweeper.stop()
             await sio.shutdown()
             await services.close()
+            if cluster is not None:
+                await cluster.stop()
 
     api = FastAPI(
         title="VaultRoom",

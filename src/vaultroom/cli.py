@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -30,22 +31,40 @@ def migrate(settings: Settings) -> None:
     upgrade_to_head(settings.database_url)
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
-    from vaultroom.app import create_app
-
+    if workers > 1 and settings.redis_url is None:
+        print(
+            "--workers needs VAULTROOM_REDIS_URL: the worker processes are nodes of a "
+            "cluster and share events, presence and rate limits through Redis.",
+            file=sys.stderr,
+        )
+        return 2
     migrate(settings)
-    logger.info("VaultRoom listening on http://%s:%d", settings.host, settings.port)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+    logger.info(
+        "VaultRoom listening on http://%s:%d (%d worker%s)",
+        settings.host,
+        settings.port,
+        workers,
+        "s" if workers > 1 else "",
     )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "server_header": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+    if workers > 1:
+        # Each worker builds its own app from the same VAULTROOM_* environment.
+        uvicorn.run("vaultroom.app:create_serving_app", factory=True, workers=workers, **options)
+    else:
+        from vaultroom.app import create_app, tune_garbage_collector
+
+        tune_garbage_collector(settings)
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -109,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="apply migrations and serve VaultRoom")
     serve.add_argument("--host", help="address to bind (VAULTROOM_HOST)")
     serve.add_argument("--port", type=int, help="port to bind (VAULTROOM_PORT)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port, one per core (needs VAULTROOM_REDIS_URL)",
+    )
     commands.add_parser("migrate", help="apply pending database migrations")
     create = commands.add_parser("create-user", help="create an account")
     create.add_argument("username")
@@ -123,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     overrides = {
         key: value
         for key, value in {
@@ -135,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**overrides)
     _configure_logging(settings)
     if args.command == "serve":
-        return _serve(settings)
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        return _serve(settings, args.workers)
     if args.command == "migrate":
         migrate(settings)
         print("Database is up to date.")

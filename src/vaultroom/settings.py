@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -18,7 +18,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VAULTROOM_", extra="ignore", frozen=True)
 
     database_url: str = "sqlite+aiosqlite:///./data/vaultroom.db"
+    # Set to run as one node of a cluster: cross-node fan-out, presence and rate limits in Redis.
     redis_url: str | None = None
+    # Every key and channel name of this deployment starts with this (several may share a Redis).
+    redis_prefix: str = Field(default="vaultroom:", min_length=1, max_length=64)
+    # Each node refreshes its heartbeat this often; a node silent for ``node_timeout_seconds``
+    # is dead, and its users go offline cluster-wide.
+    node_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    node_timeout_seconds: float = Field(default=30.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Origins besides the server's own that may send cookie-authenticated writes
@@ -62,6 +69,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Allocations between two young-generation collections in a serving process
+    # (Python's default is 700); 0 leaves the garbage collector as it is.
+    gc_threshold: int = Field(default=20_000, ge=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -69,6 +79,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis_is_none(cls, value: object) -> object:
+        # VAULTROOM_REDIS_URL= (set but empty) means no Redis, as if unset.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("send_rate_limit")
     @classmethod
@@ -80,6 +96,12 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("use the form '30/10 seconds' or '100 per minute'") from None
         return value
+
+    @model_validator(mode="after")
+    def _check_node_timeout(self) -> Settings:
+        if self.node_timeout_seconds <= self.node_heartbeat_seconds:
+            raise ValueError("node_timeout_seconds must be longer than node_heartbeat_seconds")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

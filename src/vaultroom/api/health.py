@@ -21,7 +21,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """Readiness: the database answers (and, when configured, the broker)."""
+    """Readiness: the database answers and, in a cluster, the broker (Redis)."""
     checks: dict[str, str] = {}
     try:
         await services.db.ping()
@@ -29,6 +29,10 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     except Exception as exc:  # any failure means "not ready", never a 500
         logger.warning("readiness: database unreachable: %s", type(exc).__name__)
         checks["database"] = "down"
+    if services.broker_check is not None:
+        # Without Redis a node still serves its own clients, but events from other
+        # nodes do not reach them: not ready (they catch up by resync when it is back).
+        checks["broker"] = "ok" if await services.broker_check() else "down"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

@@ -15,6 +15,7 @@ import socketio
 from vaultroom.db import database_unavailable
 from vaultroom.fanout.rooms import SIGNED_IN_ROOM, session_room, user_room
 from vaultroom.realtime.events import SocketCaller, register_event_handlers
+from vaultroom.realtime.packets import TextPacket
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
@@ -24,6 +25,10 @@ from vaultroom.services.sessions import AuthContext, ClientInfo
 from vaultroom.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# How long a handshake waits for this node's registration in the cluster's presence
+# map (a bound: past it the socket connects anyway, and events may need a resync).
+REGISTRATION_WAIT_SECONDS = 5.0
 
 
 def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
@@ -107,6 +112,7 @@ def create_socket_server(
         max_http_buffer_size=settings.max_socket_message_bytes,
         logger=False,
         engineio_logger=False,
+        serializer=TextPacket,
     )
 
     async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
@@ -116,13 +122,21 @@ def create_socket_server(
             # The client left while it was being authenticated: python-socketio
             # will not report that disconnect, so the socket must not be counted.
             raise _refusal("gone", "The connection closed during the handshake.")
-        # From here on nothing suspends until python-socketio marks the socket
-        # connected (entering a room does not wait on anything), so a disconnect
-        # cannot slip in between counting the socket and its being connected.
+        # Entering a room does not wait on anything, so a disconnect cannot slip in
+        # between counting the socket and the check below.
         callers[sid] = SocketCaller(caller.user.id, caller.session_id, sid)
         for room in (user_room(caller.user.id), session_room(caller.session_id), SIGNED_IN_ROOM):
             await sio.enter_room(sid, room)
         services.presence.socket_opened(caller.user.id)
+        # In a cluster, events reach the nodes registered as holding the user: once
+        # this node is, a resync the client starts after connecting misses nothing.
+        await services.presence.registered(caller.user.id, REGISTRATION_WAIT_SECONDS)
+        if not _still_open(sio, sid):
+            # Nothing suspends after this check until python-socketio marks the socket
+            # connected; a client gone before it is uncounted here (no disconnect comes).
+            if callers.pop(sid, None) is not None:
+                services.presence.socket_closed(caller.user.id)
+            raise _refusal("gone", "The connection closed during the handshake.")
 
     async def disconnect(sid: str, _reason: object = None) -> None:
         caller = callers.pop(sid, None)

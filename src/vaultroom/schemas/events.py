@@ -104,6 +104,10 @@ class PresenceEvent(BaseModel):
     last_seen_at: datetime | None
 
 
+class ResyncRequest(BaseModel):
+    """``resync``: events meant for this socket may have been missed; fetch what changed."""
+
+
 class SessionRevokedEvent(BaseModel):
     """``session:revoked``: this socket's session ended; it is disconnected next."""
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import redis.asyncio as redis
 
 from vaultroom.db import Database
 from vaultroom.fanout import Fanout
@@ -12,7 +15,8 @@ from vaultroom.services.conversation_views import ConversationViews
 from vaultroom.services.conversations import ConversationService
 from vaultroom.services.message_writer import MessageWriter
 from vaultroom.services.messages import MessageService
-from vaultroom.services.presence import PresenceService
+from vaultroom.services.presence import LocalPresence, PresenceBackend, PresenceService
+from vaultroom.services.rate_limits import Throttle
 from vaultroom.services.sessions import SessionService
 from vaultroom.services.typing import TypingRelay
 from vaultroom.services.users import UserDirectory
@@ -34,6 +38,8 @@ class Services:
     messages: MessageService
     typing: TypingRelay
     writer: MessageWriter
+    # Whether the cluster broker answers (None on a single node: there is none).
+    broker_check: Callable[[], Awaitable[bool]] | None = None
 
     async def start(self) -> None:
         """Start the background tasks (the message writer)."""
@@ -46,10 +52,23 @@ class Services:
         await self.db.dispose()
 
 
-def build_services(settings: Settings, fanout: Fanout) -> Services:
-    """Create the database engines and the services on top of them."""
+def build_services(
+    settings: Settings,
+    fanout: Fanout,
+    *,
+    presence_backend: PresenceBackend | None = None,
+    shared: redis.Redis | None = None,
+    broker_check: Callable[[], Awaitable[bool]] | None = None,
+) -> Services:
+    """Create the database engines and the services on top of them.
+
+    A node of a cluster passes its presence backend and the Redis connection that
+    throttles share; a single node keeps all of that in memory.
+    """
     db = Database(settings)
-    presence = PresenceService(db, fanout, grace_seconds=settings.presence_grace_seconds)
+    presence = PresenceService(
+        db, presence_backend or LocalPresence(fanout), grace_seconds=settings.presence_grace_seconds
+    )
     sessions = SessionService(db, settings, fanout)
     users = UserDirectory(db, settings, presence)
     writer = MessageWriter(
@@ -64,7 +83,12 @@ def build_services(settings: Settings, fanout: Fanout) -> Services:
         accounts=AccountService(db, PasswordHasher(settings), sessions),
         users=users,
         conversations=ConversationService(db, ConversationViews(users), fanout, settings),
-        messages=MessageService(db, writer, fanout, settings),
-        typing=TypingRelay(db, fanout, interval_seconds=settings.typing_interval_seconds),
+        messages=MessageService(db, writer, fanout, settings, shared),
+        typing=TypingRelay(
+            db,
+            fanout,
+            Throttle(settings.typing_interval_seconds, shared, prefix=settings.redis_prefix),
+        ),
         writer=writer,
+        broker_check=broker_check,
     )

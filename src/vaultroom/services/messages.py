@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.db import Database
@@ -31,13 +32,20 @@ class MessageService:
     """Use cases on messages; every one checks membership first."""
 
     def __init__(
-        self, db: Database, writer: MessageWriter, fanout: Fanout, settings: Settings
+        self,
+        db: Database,
+        writer: MessageWriter,
+        fanout: Fanout,
+        settings: Settings,
+        shared: redis.Redis | None = None,
     ) -> None:
         self._db = db
         self._writer = writer
         self._fanout = fanout
         self._settings = settings
-        self._send_limit = RateLimit(settings.send_rate_limit, "messages")
+        self._send_limit = RateLimit(
+            settings.send_rate_limit, "messages", shared, prefix=settings.redis_prefix
+        )
 
     def _clean_body(self, body: str) -> str:
         try:
