@@ -45,12 +45,27 @@ export default defineConfig({
     target: "es2022",
     sourcemap: false,
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        // The libraries (cached across app releases) apart from the app; zxcvbn stays lazy.
+        codeSplitting: {
+          groups: [
+            {
+              name: "vendor",
+              test: /node_modules[\\/](react|react-dom|react-router|scheduler|@tanstack|socket\.io-client|engine\.io-client|engine\.io-parser|socket\.io-parser|@socket\.io|i18next|react-i18next|sonner|void-elements|html-parse-stringify|debug|ms)[\\/]/,
+            },
+          ],
+        },
+      },
+    },
   },
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    // A shared 2-core machine: a generous ceiling, never a duration assertion.
+    testTimeout: 20_000,
     unstubGlobals: true,
     css: false,
   },

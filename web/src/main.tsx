@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "sonner/dist/styles.css";
 import "./index.css";
+import "./i18n";
 import { App } from "./app/App";
 
 const container = document.getElementById("root");

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, isRouteErrorResponse, useRouteError } from "react-router";
 import { LogoMark } from "../components/ui/Logo";
 import { useDocumentTitle } from "../lib/hooks";
@@ -17,27 +18,29 @@ const linkClass =
   "font-medium text-brand-600 hover:text-brand-700 hover:underline dark:text-brand-400 dark:hover:text-brand-300";
 
 export function NotFoundPage() {
-  useDocumentTitle("Page not found");
+  const { t } = useTranslation();
+  useDocumentTitle(t("errors.pageNotFound"));
   return (
-    <Centered title="Page not found">
-      <p className="text-slate-600 dark:text-slate-400">There's nothing at this address.</p>
+    <Centered title={t("errors.pageNotFound")}>
+      <p className="text-slate-600 dark:text-slate-400">{t("errors.nothingHere")}</p>
       <Link to="/" className={linkClass}>
-        Go to VaultRoom
+        {t("errors.goHome")}
       </Link>
     </Centered>
   );
 }
 
 export function RouteErrorPage() {
+  const { t } = useTranslation();
   const error = useRouteError();
   if (isRouteErrorResponse(error) && error.status === 404) return <NotFoundPage />;
   return (
-    <Centered title="Something went wrong">
+    <Centered title={t("errors.somethingWrong")}>
       <p className="max-w-sm text-slate-600 dark:text-slate-400">
-        An unexpected error stopped this page from loading. Reloading usually helps.
+        {t("errors.unexpected")}
       </p>
       <button type="button" onClick={() => window.location.reload()} className={linkClass}>
-        Reload the page
+        {t("errors.reload")}
       </button>
     </Centered>
   );

@@ -29,6 +29,8 @@ export function createQueryClient({ retry = true, gcTime }: QueryClientOptions =
           if (!isMeQuery(query.queryKey)) void queryClient.invalidateQueries({ queryKey: meQueryKey });
           return;
         }
+        // Queries that show their own error state opt out with `meta: { silent: true }`.
+        if (query.meta?.silent === true) return;
         // One toast per failing query, however often it fails.
         toast.error(errorMessage(error), { id: `query-error:${query.queryHash}` });
       },

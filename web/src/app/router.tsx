@@ -1,8 +1,13 @@
 import { createBrowserRouter, type RouteObject } from "react-router";
+import { AccountPage } from "../features/account/AccountPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { RegisterPage } from "../features/auth/RegisterPage";
 import { RequireAuth } from "../features/auth/RequireAuth";
-import { HomePage } from "../features/home/HomePage";
+import { ConversationPage } from "../features/chat/ConversationPage";
+import { NewGroupPage } from "../features/conversations/NewGroupPage";
+import { PeoplePage } from "../features/people/PeoplePage";
+import { AppShell } from "./AppShell";
+import { EmptyPane } from "./EmptyPane";
 import { NotFoundPage, RouteErrorPage } from "./ErrorPages";
 
 export const routes: RouteObject[] = [
@@ -13,7 +18,18 @@ export const routes: RouteObject[] = [
       { path: "/register", element: <RegisterPage /> },
       {
         element: <RequireAuth />,
-        children: [{ index: true, element: <HomePage /> }],
+        children: [
+          {
+            element: <AppShell />,
+            children: [
+              { index: true, element: <EmptyPane /> },
+              { path: "/c/:conversationId", element: <ConversationPage /> },
+              { path: "/people", element: <PeoplePage /> },
+              { path: "/new-group", element: <NewGroupPage /> },
+              { path: "/account", element: <AccountPage /> },
+            ],
+          },
+        ],
       },
       { path: "*", element: <NotFoundPage /> },
     ],

@@ -6,7 +6,20 @@
  * the session token in their body; it is deliberately dropped here and never
  * stored anywhere by the app.
  */
-import type { ListUsersParams, LoginInput, Me, RegisterInput, User, UsersPage } from "./types";
+import { i18n } from "../i18n";
+import type {
+  Conversation,
+  ListUsersParams,
+  LoginInput,
+  Me,
+  Message,
+  MessagesPage,
+  ReadMarker,
+  RegisterInput,
+  Session,
+  User,
+  UsersPage,
+} from "./types";
 
 export type FieldErrors = Readonly<Record<string, string>>;
 
@@ -42,6 +55,7 @@ export class ApiError extends Error {
   }
 }
 
+/** The English fallbacks (the messages shown follow the language: apiErrors.* in i18n). */
 export const GENERIC_ERROR_MESSAGE = "Something went wrong. Please try again.";
 export const NETWORK_ERROR_MESSAGE = "Couldn't reach the server. Check your connection and try again.";
 
@@ -56,17 +70,17 @@ export function isUnauthorized(error: unknown): boolean {
 /** A message fit to show a person for any thrown value. */
 export function errorMessage(error: unknown): string {
   if (isApiError(error)) return error.message;
-  return GENERIC_ERROR_MESSAGE;
+  return i18n.t("apiErrors.generic");
 }
 
 function fallbackMessage(status: number): string {
-  if (status === 401) return "Please sign in to continue.";
-  if (status === 403) return "You don't have permission to do that.";
-  if (status === 404) return "That couldn't be found.";
-  if (status === 413) return "That request was too large.";
-  if (status === 429) return "Too many requests. Please wait a moment and try again.";
-  if (status >= 500) return "The server ran into a problem. Please try again.";
-  return GENERIC_ERROR_MESSAGE;
+  if (status === 401) return i18n.t("apiErrors.unauthorized");
+  if (status === 403) return i18n.t("apiErrors.forbidden");
+  if (status === 404) return i18n.t("apiErrors.notFound");
+  if (status === 413) return i18n.t("apiErrors.tooLarge");
+  if (status === 429) return i18n.t("apiErrors.rateLimited");
+  if (status >= 500) return i18n.t("apiErrors.server");
+  return i18n.t("apiErrors.generic");
 }
 
 function fallbackCode(status: number): string {
@@ -137,7 +151,7 @@ async function request<T>(path: string, options: RequestOptions = {}): Promise<T
   } catch (cause) {
     // Let cancellations (e.g. React Query aborting a stale search) propagate untouched.
     if (signal?.aborted) throw cause;
-    throw new ApiError({ status: 0, code: "network_error", message: NETWORK_ERROR_MESSAGE });
+    throw new ApiError({ status: 0, code: "network_error", message: i18n.t("apiErrors.network") });
   }
 
   if (!response.ok) throw await errorFromResponse(response);
@@ -146,7 +160,7 @@ async function request<T>(path: string, options: RequestOptions = {}): Promise<T
   try {
     return (await response.json()) as T;
   } catch {
-    throw new ApiError({ status: response.status, code: "invalid_response", message: GENERIC_ERROR_MESSAGE });
+    throw new ApiError({ status: response.status, code: "invalid_response", message: i18n.t("apiErrors.generic") });
   }
 }
 
@@ -183,5 +197,90 @@ export const api = {
     if (cursor) params.set("cursor", cursor);
     const query = params.toString();
     return request<UsersPage>(query ? `/api/users?${query}` : "/api/users", { signal });
+  },
+
+  getUser(id: number, signal?: AbortSignal): Promise<User> {
+    return request<User>(`/api/users/${id}`, { signal });
+  },
+
+  async listSessions(signal?: AbortSignal): Promise<Session[]> {
+    const { sessions } = await request<{ sessions: Session[] }>("/api/auth/sessions", { signal });
+    return sessions;
+  },
+
+  revokeSession(id: number): Promise<void> {
+    return request<void>(`/api/auth/sessions/${id}`, { method: "DELETE" });
+  },
+
+  changePassword(input: { current_password: string; new_password: string }): Promise<void> {
+    return request<void>("/api/auth/password", { method: "POST", body: input });
+  },
+
+  async listConversations(signal?: AbortSignal): Promise<Conversation[]> {
+    const { conversations } = await request<{ conversations: Conversation[] }>("/api/conversations", { signal });
+    return conversations;
+  },
+
+  getConversation(id: number, signal?: AbortSignal): Promise<Conversation> {
+    return request<Conversation>(`/api/conversations/${id}`, { signal });
+  },
+
+  openDirect(userId: number): Promise<Conversation> {
+    return request<Conversation>("/api/conversations/direct", { method: "POST", body: { user_id: userId } });
+  },
+
+  createGroup(title: string, memberIds: number[]): Promise<Conversation> {
+    return request<Conversation>("/api/conversations/group", {
+      method: "POST",
+      body: { title, member_ids: memberIds },
+    });
+  },
+
+  renameGroup(id: number, title: string): Promise<Conversation> {
+    return request<Conversation>(`/api/conversations/${id}`, { method: "PATCH", body: { title } });
+  },
+
+  addMember(id: number, userId: number): Promise<Conversation> {
+    return request<Conversation>(`/api/conversations/${id}/members`, { method: "POST", body: { user_id: userId } });
+  },
+
+  removeMember(id: number, userId: number): Promise<void> {
+    return request<void>(`/api/conversations/${id}/members/${userId}`, { method: "DELETE" });
+  },
+
+  /** One page of messages, ascending by seq (see docs/protocol.md). */
+  listMessages(
+    id: number,
+    params: { before_seq?: number; after_seq?: number; changed_after?: number; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<MessagesPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined) query.set(key, String(value));
+    }
+    const suffix = query.toString();
+    return request<MessagesPage>(`/api/conversations/${id}/messages${suffix ? `?${suffix}` : ""}`, { signal });
+  },
+
+  async sendMessage(id: number, clientMsgId: string, body: string): Promise<Message> {
+    const { message } = await request<{ message: Message }>(`/api/conversations/${id}/messages`, {
+      method: "POST",
+      body: { client_msg_id: clientMsgId, body },
+    });
+    return message;
+  },
+
+  async editMessage(id: number, body: string): Promise<Message> {
+    const { message } = await request<{ message: Message }>(`/api/messages/${id}`, { method: "PATCH", body: { body } });
+    return message;
+  },
+
+  async deleteMessage(id: number): Promise<Message> {
+    const { message } = await request<{ message: Message }>(`/api/messages/${id}`, { method: "DELETE" });
+    return message;
+  },
+
+  markRead(id: number, seq: number): Promise<ReadMarker> {
+    return request<ReadMarker>(`/api/conversations/${id}/read`, { method: "POST", body: { seq } });
   },
 };

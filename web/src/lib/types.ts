@@ -50,3 +50,67 @@ export interface ApiErrorBody {
     fields?: Record<string, string>;
   };
 }
+
+export interface Session {
+  id: number;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+export type ConversationKind = "direct" | "group";
+export type MemberRole = "owner" | "admin" | "member";
+
+export interface Membership {
+  user_id: number;
+  role: MemberRole;
+  last_read_seq: number;
+  joined_at: string;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  sender_id: number;
+  client_msg_id: string;
+  body: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted: boolean;
+  /** 0 until edited or deleted; of two copies, the higher one is newer. */
+  change_seq: number;
+}
+
+/** What every member sees alike (the payload of `conversation:updated`). */
+export interface ConversationState {
+  id: number;
+  kind: ConversationKind;
+  title: string | null;
+  members: User[];
+  memberships: Membership[];
+  last_message: Message | null;
+  last_seq: number;
+  last_change_seq: number;
+  created_at: string;
+}
+
+/** A conversation as the caller sees it. */
+export interface Conversation extends ConversationState {
+  last_read_seq: number;
+  unread_count: number;
+}
+
+export interface MessagesPage {
+  messages: Message[];
+  has_more: boolean;
+}
+
+export interface ReadMarker {
+  conversation_id: number;
+  last_read_seq: number;
+  unread_count: number;
+}

@@ -1,6 +1,14 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup, configure } from "@testing-library/react";
-import { afterEach } from "vitest";
+import { afterEach, vi } from "vitest";
+import { closeSocket } from "../lib/socket";
+import { sockets } from "./socket";
+
+// The app's one socket is a fake the tests drive (see ./socket.ts).
+vi.mock("socket.io-client", async () => {
+  const fake = await import("./socket");
+  return { io: fake.io };
+});
 
 // Generous ceiling for findBy/waitFor on a busy 2-core CI machine; passing
 // tests return as soon as the UI is ready, so this never slows them down.
@@ -27,6 +35,8 @@ if (typeof window.matchMedia !== "function") {
 
 afterEach(() => {
   cleanup();
+  closeSocket();
+  sockets.length = 0;
   localStorage.clear();
   sessionStorage.clear();
 });

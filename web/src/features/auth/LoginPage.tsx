@@ -1,5 +1,7 @@
 import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router";
+import { i18n } from "../../i18n";
 import { Button } from "../../components/ui/Button";
 import { PasswordField, TextField } from "../../components/ui/TextField";
 import { isApiError } from "../../lib/api";
@@ -29,13 +31,14 @@ function redirectTarget(state: unknown): string {
 
 function validate(values: Record<Field, string>): Errors {
   const errors: Errors = {};
-  if (!values.login.trim()) errors.login = "Enter your username or email.";
-  if (!values.password) errors.password = "Enter your password.";
+  if (!values.login.trim()) errors.login = i18n.t("auth.enterLogin");
+  if (!values.password) errors.password = i18n.t("auth.enterPassword");
   return errors;
 }
 
 export function LoginPage() {
-  useDocumentTitle("Sign in");
+  const { t } = useTranslation();
+  useDocumentTitle(t("auth.signIn"));
   const navigate = useNavigate();
   const location = useLocation();
   const loginMutation = useLogin();
@@ -79,13 +82,13 @@ export function LoginPage() {
 
   return (
     <AuthLayout
-      title="Welcome back"
-      subtitle="Sign in to your VaultRoom account."
+      title={t("auth.welcomeBack")}
+      subtitle={t("auth.signInSubtitle")}
       footer={
         <>
-          New to VaultRoom?{" "}
+          {t("auth.newHere")}{" "}
           <Link to="/register" className={authLinkClass}>
-            Create an account
+            {t("auth.createAnAccount")}
           </Link>
         </>
       }
@@ -103,7 +106,7 @@ export function LoginPage() {
         <TextField
           id={fieldId("login")}
           name="login"
-          label="Username or email"
+          label={t("auth.usernameOrEmail")}
           autoComplete="username"
           autoCapitalize="none"
           autoCorrect="off"
@@ -116,14 +119,14 @@ export function LoginPage() {
         <PasswordField
           id={fieldId("password")}
           name="password"
-          label="Password"
+          label={t("auth.password")}
           autoComplete="current-password"
           value={values.password}
           onChange={update("password")}
           error={errors.password}
         />
         <Button type="submit" size="lg" className="w-full" loading={loginMutation.isPending}>
-          Sign in
+          {t("auth.signIn")}
         </Button>
       </form>
     </AuthLayout>

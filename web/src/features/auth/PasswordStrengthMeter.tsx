@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { cn } from "../../lib/cn";
-import { loadStrengthChecker, strengthLabels, type StrengthScore } from "./passwordStrength";
+import { loadStrengthChecker, type StrengthScore } from "./passwordStrength";
 
 interface PasswordStrengthMeterProps {
   id: string;
@@ -18,6 +19,7 @@ const barColours: Record<StrengthScore, string> = {
 };
 
 export function PasswordStrengthMeter({ id, password, userInputs }: PasswordStrengthMeterProps) {
+  const { t } = useTranslation();
   const [score, setScore] = useState<StrengthScore | null>(null);
   const inputsKey = userInputs.filter(Boolean).join("\u0000");
 
@@ -55,7 +57,7 @@ export function PasswordStrengthMeter({ id, password, userInputs }: PasswordStre
         ))}
       </div>
       <p className="text-xs text-slate-500 dark:text-slate-400">
-        Password strength: <span className="font-medium">{strengthLabels[score]}</span>
+        {t("auth.strength")} <span className="font-medium">{t(`auth.strength${score}`)}</span>
       </p>
     </div>
   );

@@ -1,5 +1,7 @@
 import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
+import { i18n } from "../../i18n";
 import { Button } from "../../components/ui/Button";
 import { PasswordField, TextField } from "../../components/ui/TextField";
 import { useDocumentTitle } from "../../lib/hooks";
@@ -23,24 +25,25 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 function validate(values: Record<Field, string>): Errors {
   const errors: Errors = {};
   const username = values.username.trim().toLowerCase();
-  if (!username) errors.username = "Choose a username.";
+  if (!username) errors.username = i18n.t("auth.chooseUsername");
   else if (!USERNAME_RE.test(username))
-    errors.username = "Use 3–32 characters: letters, numbers, dots, hyphens and underscores.";
+    errors.username = i18n.t("auth.badUsername");
 
   const email = values.email.trim();
-  if (!email) errors.email = "Enter your email address.";
-  else if (!EMAIL_RE.test(email)) errors.email = "Enter a valid email address.";
+  if (!email) errors.email = i18n.t("auth.enterEmail");
+  else if (!EMAIL_RE.test(email)) errors.email = i18n.t("auth.badEmail");
 
-  if (values.display_name.trim().length > 64) errors.display_name = "Use at most 64 characters.";
+  if (values.display_name.trim().length > 64) errors.display_name = i18n.t("auth.displayNameTooLong");
 
-  if (!values.password) errors.password = "Choose a password.";
-  else if (values.password.length < 8) errors.password = "Use at least 8 characters.";
-  else if (values.password.length > 256) errors.password = "Use at most 256 characters.";
+  if (!values.password) errors.password = i18n.t("auth.choosePassword");
+  else if (values.password.length < 8) errors.password = i18n.t("auth.passwordTooShort");
+  else if (values.password.length > 256) errors.password = i18n.t("auth.passwordTooLong");
   return errors;
 }
 
 export function RegisterPage() {
-  useDocumentTitle("Create account");
+  const { t } = useTranslation();
+  useDocumentTitle(t("auth.createAccount"));
   const navigate = useNavigate();
   const registerMutation = useRegister();
 
@@ -87,13 +90,13 @@ export function RegisterPage() {
 
   return (
     <AuthLayout
-      title="Create your account"
-      subtitle="Private conversations on a server you control."
+      title={t("auth.createTitle")}
+      subtitle={t("auth.createSubtitle")}
       footer={
         <>
-          Already have an account?{" "}
+          {t("auth.haveAccount")}{" "}
           <Link to="/login" className={authLinkClass}>
-            Sign in
+            {t("auth.signIn")}
           </Link>
         </>
       }
@@ -102,7 +105,7 @@ export function RegisterPage() {
         <TextField
           id={fieldId("username")}
           name="username"
-          label="Username"
+          label={t("auth.username")}
           autoComplete="username"
           autoCapitalize="none"
           autoCorrect="off"
@@ -112,13 +115,13 @@ export function RegisterPage() {
           value={values.username}
           onChange={update("username")}
           error={errors.username}
-          hint="3–32 characters: letters, numbers, dots, hyphens and underscores."
+          hint={t("auth.usernameHint")}
         />
         <TextField
           id={fieldId("email")}
           name="email"
           type="email"
-          label="Email"
+          label={t("auth.email")}
           autoComplete="email"
           autoCapitalize="none"
           spellCheck={false}
@@ -129,23 +132,23 @@ export function RegisterPage() {
         <TextField
           id={fieldId("display_name")}
           name="display_name"
-          label="Display name (optional)"
+          label={t("auth.displayName")}
           autoComplete="nickname"
           maxLength={64}
           value={values.display_name}
           onChange={update("display_name")}
           error={errors.display_name}
-          hint="How others see you. You can use spaces and any characters."
+          hint={t("auth.displayNameHint")}
         />
         <PasswordField
           id={fieldId("password")}
           name="password"
-          label="Password"
+          label={t("auth.password")}
           autoComplete="new-password"
           value={values.password}
           onChange={update("password")}
           error={errors.password}
-          hint="At least 8 characters. A few unrelated words make a strong password."
+          hint={t("auth.passwordHint")}
           below={
             <PasswordStrengthMeter
               id={`${fieldId("password")}-strength`}
@@ -155,7 +158,7 @@ export function RegisterPage() {
           }
         />
         <Button type="submit" size="lg" className="w-full" loading={registerMutation.isPending}>
-          Create account
+          {t("auth.createAccount")}
         </Button>
       </form>
     </AuthLayout>

@@ -21,11 +21,3 @@ export function loadStrengthChecker(): Promise<StrengthChecker> {
   });
   return loading;
 }
-
-export const strengthLabels: Record<StrengthScore, string> = {
-  0: "Very weak",
-  1: "Weak",
-  2: "Fair",
-  3: "Good",
-  4: "Strong",
-};

@@ -1,6 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
 import { api, isUnauthorized } from "../../lib/api";
+import { closeSocket } from "../../lib/socket";
 import type { LoginInput, RegisterInput } from "../../lib/types";
 
 export const meQueryKey = ["auth", "me"] as const;
@@ -24,6 +25,7 @@ export function useMe() {
 function useStartSession() {
   const queryClient = useQueryClient();
   return async () => {
+    closeSocket(); // a previous user's socket, if any
     await queryClient.cancelQueries();
     queryClient.removeQueries();
     await queryClient.prefetchQuery(meQuery);
@@ -60,6 +62,7 @@ export function useLogout() {
       }
     },
     onSuccess: async () => {
+      closeSocket();
       await queryClient.cancelQueries();
       // flushSync: the signed-in pages unmount right away, so nothing can
       // re-create their queries after we drop them below.

@@ -1,16 +1,25 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { toast } from "sonner";
 import { Avatar } from "../../components/ui/Avatar";
 import { Button } from "../../components/ui/Button";
 import { Spinner } from "../../components/ui/Spinner";
+import { useLanguage } from "../../i18n";
+import { api, errorMessage } from "../../lib/api";
 import { cn } from "../../lib/cn";
 import { useDebouncedValue, useNow } from "../../lib/hooks";
 import { formatDateTime, formatRelativeTime } from "../../lib/time";
 import type { User } from "../../lib/types";
+import { useMe } from "../auth/queries";
+import { storeConversation } from "../conversations/queries";
 import { usePeople } from "./queries";
 
 export const SEARCH_DEBOUNCE_MS = 250;
 
 export function PeopleList() {
+  const { t } = useTranslation();
   const searchId = useId();
   const [search, setSearch] = useState("");
   const q = useDebouncedValue(search.trim().toLowerCase(), SEARCH_DEBOUNCE_MS);
@@ -24,7 +33,7 @@ export function PeopleList() {
     <div className="flex flex-col">
       <div className="border-b border-slate-200 p-4 dark:border-slate-800">
         <label htmlFor={searchId} className="sr-only">
-          Search people
+          {t("people.search")}
         </label>
         <div className="relative">
           <svg
@@ -44,7 +53,7 @@ export function PeopleList() {
             type="search"
             value={search}
             onChange={(event) => setSearch(event.target.value)}
-            placeholder="Search by username"
+            placeholder={t("people.searchPlaceholder")}
             autoComplete="off"
             autoCapitalize="none"
             spellCheck={false}
@@ -52,35 +61,29 @@ export function PeopleList() {
           />
           {searching && (
             <span className="absolute top-1/2 right-3 -translate-y-1/2 text-slate-400">
-              <Spinner label="Searching…" />
+              <Spinner label={t("people.searching")} />
             </span>
           )}
         </div>
       </div>
 
       {people.isPending ? (
-        <PeopleSkeleton />
+        <PeopleSkeleton label={t("people.loading")} />
       ) : people.isError && users.length === 0 ? (
         <div className="flex flex-col items-center gap-3 px-4 py-10 text-center">
-          <p className="text-sm text-slate-600 dark:text-slate-400">Couldn't load people.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">{t("people.loadError")}</p>
           <Button variant="secondary" size="sm" onClick={() => void people.refetch()} loading={people.isFetching}>
-            Try again
+            {t("common.tryAgain")}
           </Button>
         </div>
       ) : users.length === 0 ? (
         <p className="px-4 py-10 text-center text-sm text-slate-600 dark:text-slate-400">
-          {q ? (
-            <>
-              No one matches <span className="font-medium text-slate-900 dark:text-white">“{q}”</span>.
-            </>
-          ) : (
-            "No one else is here yet. Invite someone to create an account."
-          )}
+          {q ? t("people.noMatch", { q }) : t("people.nobody")}
         </p>
       ) : (
         <>
           <ul
-            aria-label="People"
+            aria-label={t("people.title")}
             aria-busy={people.isFetching || undefined}
             className={cn(
               "divide-y divide-slate-100 transition-opacity dark:divide-slate-800",
@@ -99,7 +102,7 @@ export function PeopleList() {
                 onClick={() => void people.fetchNextPage()}
                 loading={people.isFetchingNextPage}
               >
-                Load more
+                {t("common.loadMore")}
               </Button>
             </div>
           )}
@@ -109,18 +112,15 @@ export function PeopleList() {
   );
 }
 
-const roleBadge: Partial<Record<User["role"], string>> = {
-  admin: "Admin",
-  moderator: "Moderator",
-};
-
 function PersonRow({ user, now }: { user: User; now: number }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
   const name = user.display_name?.trim() || user.username;
-  const lastSeen = formatRelativeTime(user.last_seen_at, now);
-  const badge = roleBadge[user.role];
+  const lastSeen = formatRelativeTime(user.last_seen_at, now, language);
+  const badge = user.role === "admin" ? t("common.admin") : user.role === "moderator" ? t("common.moderator") : null;
 
   return (
-    <li className="flex items-center gap-3 px-4 py-3">
+    <li data-testid="person-item" data-username={user.username} className="flex items-center gap-3 px-4 py-3">
       <span className="relative">
         <Avatar name={name} seed={user.id} />
         <span
@@ -146,21 +146,53 @@ function PersonRow({ user, now }: { user: User; now: number }) {
           <span className="truncate">@{user.username}</span>
           <span aria-hidden="true">·</span>
           {user.online ? (
-            <span className="shrink-0 font-medium text-emerald-600 dark:text-emerald-400">Online</span>
+            <span className="shrink-0 font-medium text-emerald-600 dark:text-emerald-400">{t("common.online")}</span>
           ) : lastSeen && user.last_seen_at ? (
-            <span className="shrink-0" title={formatDateTime(user.last_seen_at)}>
-              Last seen {lastSeen}
+            <span className="shrink-0" title={formatDateTime(user.last_seen_at, language)}>
+              {t("common.lastSeen", { time: lastSeen })}
             </span>
           ) : (
-            <span className="shrink-0">Offline</span>
+            <span className="shrink-0">{t("common.offline")}</span>
           )}
         </p>
       </div>
+      <MessageButton user={user} />
     </li>
   );
 }
 
-function PeopleSkeleton() {
+function MessageButton({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const { data: me } = useMe();
+  const [opening, setOpening] = useState(false);
+  const open = async () => {
+    if (!me) return;
+    setOpening(true);
+    try {
+      const conversation = await api.openDirect(user.id);
+      storeConversation(queryClient, conversation, me.id);
+      void navigate(`/c/${conversation.id}`);
+    } catch (error) {
+      toast.error(`${t("people.openFailed")} ${errorMessage(error)}`);
+      setOpening(false);
+    }
+  };
+  return (
+    <Button
+      variant="secondary"
+      size="sm"
+      loading={opening}
+      onClick={() => void open()}
+      aria-label={t("people.messageUser", { username: user.username })}
+    >
+      {t("people.message")}
+    </Button>
+  );
+}
+
+function PeopleSkeleton({ label }: { label: string }) {
   return (
     <ul aria-hidden="true" className="divide-y divide-slate-100 dark:divide-slate-800">
       {[0, 1, 2, 3, 4].map((row) => (
@@ -173,7 +205,7 @@ function PeopleSkeleton() {
         </li>
       ))}
       <li className="sr-only">
-        <span role="status">Loading people…</span>
+        <span role="status">{label}</span>
       </li>
     </ul>
   );

@@ -1,0 +1,83 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { i18n, LANGUAGE_STORAGE_KEY } from "../../i18n";
+import { meQueryKey } from "../auth/queries";
+import { chatApi } from "../../test/chatApi";
+import { renderApp } from "../../test/render";
+import { apiError, json, noContent } from "../../test/server";
+
+const sessions = [
+  { id: 1, created_at: "2024-06-01T00:00:00Z", last_used_at: new Date().toISOString(), expires_at: "2030-01-01T00:00:00Z", user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36", ip: "127.0.0.1", current: true },
+  { id: 2, created_at: "2024-06-01T00:00:00Z", last_used_at: "2024-06-02T00:00:00Z", expires_at: "2030-01-01T00:00:00Z", user_agent: null, ip: null, current: false },
+];
+
+function accountApi() {
+  let list = sessions;
+  return chatApi([], {}, {
+    "GET /api/auth/sessions": () => json(200, { sessions: list }),
+    "DELETE /api/auth/sessions/2": () => {
+      list = list.filter((s) => s.id !== 2);
+      return noContent();
+    },
+    "POST /api/auth/password": ({ body }) =>
+      (body as { current_password: string }).current_password === "right password"
+        ? noContent()
+        : apiError(422, "wrong_password", "The current password is wrong."),
+  });
+}
+
+describe("AccountPage", () => {
+  it("lists sessions and revokes another one", async () => {
+    const server = accountApi();
+    const { user } = renderApp("/account");
+    expect(await screen.findByRole("heading", { name: "Account" })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(2));
+    const [current, other] = screen.getAllByTestId("session-item") as [HTMLElement, HTMLElement];
+    expect(within(current).getByText("This device")).toBeInTheDocument();
+    expect(within(current).queryByRole("button", { name: "Revoke" })).toBeNull();
+
+    await user.click(within(other).getByRole("button", { name: "Revoke" }));
+    await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(1));
+    expect(server.to("DELETE /api/auth/sessions/2")).toHaveLength(1);
+  });
+
+  it("changes the password, showing a wrong current password inline", async () => {
+    const server = accountApi();
+    const { user } = renderApp("/account");
+    await user.type(await screen.findByLabelText("Current password"), "wrong");
+    await user.type(screen.getByLabelText("New password"), "a new long passphrase");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+    expect(await screen.findByText("The current password is wrong.")).toBeInTheDocument();
+
+    await user.clear(screen.getByLabelText("Current password"));
+    await user.type(screen.getByLabelText("Current password"), "right password");
+    await user.click(screen.getByRole("button", { name: "Change password" }));
+    expect(await screen.findByText("Password changed. Your other sessions were signed out.")).toBeInTheDocument();
+    expect(server.to("POST /api/auth/password").at(-1)?.body).toEqual({
+      current_password: "right password",
+      new_password: "a new long passphrase",
+    });
+  });
+
+  it("switches to French and remembers only the language", async () => {
+    accountApi();
+    const { user } = renderApp("/account");
+    await user.selectOptions(await screen.findByLabelText("Language"), "Français");
+    expect(await screen.findByRole("heading", { name: "Compte" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Personnes" })).toBeInTheDocument();
+    expect(document.documentElement.lang).toBe("fr");
+    expect(localStorage.getItem(LANGUAGE_STORAGE_KEY)).toBe("fr");
+    expect(Object.keys(localStorage)).toEqual([LANGUAGE_STORAGE_KEY]);
+    await i18n.changeLanguage("en");
+  });
+
+  it("signs out: forgets cached data and returns to the sign-in page", async () => {
+    const server = accountApi();
+    const { user, router, queryClient } = renderApp("/account");
+    await user.click(await screen.findByRole("button", { name: "Sign out" }));
+    expect(await screen.findByRole("button", { name: "Sign in" })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/login");
+    expect(server.to("POST /api/auth/logout")).toHaveLength(1);
+    await waitFor(() => expect(queryClient.getQueryData(meQueryKey)).toBeUndefined());
+  });
+});
