@@ -12,7 +12,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test install lint typecheck test-python test-web web clean
+.PHONY: run test install lint typecheck test-python test-web web clean bench
 
 run: install web ## Install, build the web app, migrate and serve on http://127.0.0.1:8000
 	$(VENV_BIN)/vaultroom serve
@@ -57,6 +57,9 @@ test-web: $(STAMPS)/web-deps
 
 test-python: $(STAMPS)/python-deps $(STAMPS)/client-deps $(WEB_OUT)
 	$(VENV_BIN)/pytest
+
+bench: $(STAMPS)/python-deps ## Benchmarks (docs/performance.md): VaultRoom vs a bare relay; BENCH_ARGS="--idle 15000"
+	$(VENV_BIN)/python bench/harness.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(STAMPS) .venv .tools web/node_modules tests/clients/node_modules src/vaultroom/web
