@@ -204,6 +204,7 @@ def test_own_messages_are_edited_and_deleted_for_both(people: People) -> None:
 
     mine.hover()
     mine.get_by_role("button", name="Delete message").click()
+    ann.page.get_by_role("dialog").get_by_role("button", name="Delete", exact=True).click()
     expect(body(ann.page, 2)).to_have_text("Message deleted")
     expect(body(ben.page, 2)).to_have_text("Message deleted")
     ben.page.reload()

@@ -133,6 +133,7 @@ export const en = {
     seen: "Seen",
     editLabel: "Edit your message",
     confirmDelete: "Delete this message for everyone?",
+    confirmDeleteButton: "Delete",
     sendFailed: "Couldn't send your message.",
     editFailed: "Couldn't edit the message.",
     deleteFailed: "Couldn't delete the message.",

@@ -135,6 +135,7 @@ export const fr: Translations = {
     seen: "Vu",
     editLabel: "Modifier votre message",
     confirmDelete: "Supprimer ce message pour tout le monde ?",
+    confirmDeleteButton: "Supprimer",
     sendFailed: "Impossible d’envoyer votre message.",
     editFailed: "Impossible de modifier le message.",
     deleteFailed: "Impossible de supprimer le message.",

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chatApi } from "../../test/chatApi";
 import { makeConversation, makeMessage, me } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
-import { makeUser } from "../../test/server";
+import { json, makeUser } from "../../test/server";
 import { currentSocket } from "../../test/socket";
 import type { Message } from "../../lib/types";
 
@@ -180,9 +180,38 @@ describe("ConversationPage", () => {
     await waitFor(() => expect(within(messageNodes()[1] as HTMLElement).getByTestId("message-body")).toHaveTextContent("fixed"));
     expect(socket.sent("message:edit")).toEqual([{ message_id: 2, body: "fixed" }]);
 
+    // Deleting asks first; cancelling sends nothing.
     await user.click(within(messageNodes()[1] as HTMLElement).getByRole("button", { name: "Delete message" }));
+    const dialog = screen.getByRole("dialog", { name: "Delete message" });
+    expect(dialog).toHaveTextContent("Delete this message for everyone?");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(socket.sent("message:delete")).toEqual([]);
+
+    await user.click(within(messageNodes()[1] as HTMLElement).getByRole("button", { name: "Delete message" }));
+    await user.click(within(screen.getByRole("dialog", { name: "Delete message" })).getByRole("button", { name: "Delete" }));
+    expect(socket.sent("message:delete")).toEqual([{ message_id: 2 }]);
     await waitFor(() =>
       expect(within(messageNodes()[1] as HTMLElement).getByTestId("message-body")).toHaveTextContent("Message deleted"),
     );
+  });
+
+  it("names the authors of messages who have left the group", async () => {
+    const carol = makeUser({ id: 3, username: "carol", display_name: "Carol Former" });
+    const group = makeConversation({ id: 11, kind: "group", title: "Team", members: [me, bob] });
+    const messages = [
+      makeMessage({ seq: 1, id: 101, conversation_id: 11, sender_id: carol.id, body: "bye all" }),
+      makeMessage({ seq: 2, id: 102, conversation_id: 11, sender_id: bob.id, body: "bye carol" }),
+    ];
+    const server = chatApi([{ ...group, last_message: messages[1] ?? null, last_seq: 2 }], { 11: messages }, {
+      "GET /api/users/3": () => json(200, carol),
+    });
+    renderApp("/c/11");
+    const socket = await waitFor(() => currentSocket());
+    act(() => socket.serverConnect());
+    await waitFor(() => expect(screen.getAllByTestId("message")).toHaveLength(2));
+    expect(await within(messageNodes()[0] as HTMLElement).findByText("Carol Former")).toBeInTheDocument();
+    expect(within(messageNodes()[1] as HTMLElement).getByText("Bob Builder")).toBeInTheDocument();
+    expect(server.to("GET /api/users/3")).toHaveLength(1);
   });
 });

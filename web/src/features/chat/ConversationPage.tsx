@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { Button } from "../../components/ui/Button";
+import { Dialog } from "../../components/ui/Dialog";
 import { Spinner } from "../../components/ui/Spinner";
 import { errorMessage } from "../../lib/api";
 import { useDocumentTitle } from "../../lib/hooks";
@@ -102,14 +103,16 @@ function ConversationView({ conversation, me }: { conversation: Conversation; me
     },
     [queryClient, t],
   );
-  const onDelete = useCallback(
-    (message: Message) => {
-      deleteMessage(queryClient, message).catch((error: unknown) =>
-        toast.error(`${t("message.deleteFailed")} ${errorMessage(error)}`),
-      );
-    },
-    [queryClient, t],
-  );
+  // Deleting is for everyone and cannot be undone: it is confirmed first.
+  const [toDelete, setToDelete] = useState<Message | null>(null);
+  const onDelete = useCallback((message: Message) => setToDelete(message), []);
+  const confirmDelete = useCallback(() => {
+    if (!toDelete) return;
+    setToDelete(null);
+    deleteMessage(queryClient, toDelete).catch((error: unknown) =>
+      toast.error(`${t("message.deleteFailed")} ${errorMessage(error)}`),
+    );
+  }, [queryClient, t, toDelete]);
   const onLoadOlder = useCallback(() => loadOlder(queryClient, id), [queryClient, id]);
 
   return (
@@ -140,6 +143,19 @@ function ConversationView({ conversation, me }: { conversation: Conversation; me
       )}
       <TypingIndicator users={typingUsers} />
       <Composer onSend={onSend} onTyping={() => emitTyping(id)} />
+      {toDelete && (
+        <Dialog title={t("message.delete")} onClose={() => setToDelete(null)}>
+          <p className="text-sm text-slate-700 dark:text-slate-300">{t("message.confirmDelete")}</p>
+          <div className="mt-4 flex justify-end gap-2">
+            <Button variant="secondary" size="sm" onClick={() => setToDelete(null)}>
+              {t("common.cancel")}
+            </Button>
+            <Button size="sm" onClick={confirmDelete}>
+              {t("message.confirmDeleteButton")}
+            </Button>
+          </div>
+        </Dialog>
+      )}
       {settingsOpen && conversation.kind === "group" && (
         <GroupSettings conversation={conversation} me={me} onClose={() => setSettingsOpen(false)} />
       )}

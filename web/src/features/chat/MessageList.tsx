@@ -6,6 +6,7 @@ import { useLanguage } from "../../i18n";
 import { formatDay } from "../../lib/time";
 import type { Conversation, Message } from "../../lib/types";
 import { displayName } from "../conversations/conversationList";
+import { useUsersById } from "../people/queries";
 import { MessageItem } from "./MessageItem";
 import type { MessagesState } from "./messageState";
 import { buildTimeline, seenSeq } from "./timeline";
@@ -34,7 +35,21 @@ export function MessageList({ conversation, meId, state, onLoadOlder, onRetry, o
   const [atBottom, setAtBottom] = useState(true);
 
   const rows = useMemo(() => buildTimeline(state, meId), [state, meId]);
-  const membersById = useMemo(() => new Map(conversation.members.map((m) => [m.id, m])), [conversation.members]);
+  // Authors who are no longer members (they left or were removed) are looked up by id.
+  const formerIds = useMemo(() => {
+    const current = new Set(conversation.members.map((m) => m.id));
+    const ids = new Set<number>();
+    for (const row of rows) if (row.type === "item" && !current.has(row.senderId)) ids.add(row.senderId);
+    return [...ids].sort((a, b) => a - b);
+  }, [rows, conversation.members]);
+  const formerMembers = useUsersById(formerIds);
+  const membersById = useMemo(() => {
+    const byId = new Map<number, { display_name: string | null; username: string }>(
+      conversation.members.map((m) => [m.id, m]),
+    );
+    for (const result of formerMembers) if (result.data) byId.set(result.data.id, result.data);
+    return byId;
+  }, [conversation.members, formerMembers]);
   const other = conversation.kind === "direct" ? conversation.memberships.find((m) => m.user_id !== meId) : undefined;
   const seen = other ? seenSeq(state.messages, meId, other.last_read_seq) : null;
 

@@ -1,4 +1,4 @@
-import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery, useQueries } from "@tanstack/react-query";
 import { api } from "../../lib/api";
 
 export const PEOPLE_PAGE_SIZE = 20;
@@ -16,4 +16,16 @@ export function peopleQuery(q: string) {
 /** Everyone but the caller, optionally narrowed by a username prefix. */
 export function usePeople(q: string) {
   return useInfiniteQuery({ ...peopleQuery(q), placeholderData: keepPreviousData });
+}
+
+/** Users looked up one by one (e.g. the authors of messages who have since left a group). */
+export function useUsersById(ids: readonly number[]) {
+  return useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ["users", "one", id] as const,
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.getUser(id, signal),
+      staleTime: 5 * 60_000,
+      retry: false,
+    })),
+  });
 }
