@@ -51,6 +51,13 @@ def _invalid(message: str, fields: dict[str, str] | None = None) -> Ack:
     return error_ack(ErrorDetail(code="invalid_input", message=message, fields=fields))
 
 
+def _with_retry_after(ack: Ack, seconds: int | None) -> Ack:
+    # What REST says in Retry-After, an ack says in error.retry_after (seconds).
+    if seconds:
+        ack["error"]["retry_after"] = seconds
+    return ack
+
+
 def register_event_handlers(
     sio: socketio.AsyncServer,
     get_services: Callable[[], Services],
@@ -74,12 +81,14 @@ def register_event_handlers(
             try:
                 return await handler(get_services(), caller, payload)
             except ServiceError as exc:
-                return error_ack(ErrorDetail(code=exc.code, message=exc.message, fields=exc.fields))
+                ack = error_ack(ErrorDetail(code=exc.code, message=exc.message, fields=exc.fields))
+                return _with_retry_after(ack, getattr(exc, "retry_after", None))
             except Exception as exc:
                 if database_unavailable(exc):
                     logger.warning("database unavailable: %s", type(exc).__name__)
                     message = "The service is unavailable for a moment; try again."
-                    return error_ack(ErrorDetail(code="unavailable", message=message))
+                    ack = error_ack(ErrorDetail(code="unavailable", message=message))
+                    return _with_retry_after(ack, 1)
                 logger.exception("socket event %s failed", event)
                 message = "Something went wrong on the server."
                 return error_ack(ErrorDetail(code="internal_error", message=message))

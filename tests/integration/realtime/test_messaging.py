@@ -604,6 +604,8 @@ class TestSendRateLimit:
         ack = await alice_tab.call("message:send", send_payload(conversation["id"], "one more"))
 
         assert error_code(ack) == "rate_limited"
+        retry_after = ack["error"]["retry_after"]
+        assert isinstance(retry_after, int) and 1 <= retry_after <= 60
         assert len(await history(live_http, bob, conversation["id"])) == 3
 
     async def test_the_limit_is_per_user(

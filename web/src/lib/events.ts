@@ -81,6 +81,8 @@ export interface AckError {
   code: string;
   message: string;
   fields?: Record<string, string>;
+  /** Seconds to wait before retrying (`rate_limited`, `unavailable`). */
+  retry_after?: number;
 }
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; error: AckError };

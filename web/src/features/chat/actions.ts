@@ -6,7 +6,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, ApiError, isApiError } from "../../lib/api";
-import type { Ack } from "../../lib/events";
+import type { Ack, AckError } from "../../lib/events";
 import { getSocket } from "../../lib/socket";
 import type { Message } from "../../lib/types";
 import { i18n } from "../../i18n";
@@ -17,9 +17,15 @@ import { checkGap, getMessages, updateMessages } from "./queries";
 
 const ACK_TIMEOUT_MS = 10_000;
 
-function ackError(error: { code: string; message: string; fields?: Record<string, string> }): ApiError {
+function ackError(error: AckError): ApiError {
   const status = error.code === "rate_limited" ? 429 : error.code === "unavailable" ? 503 : 400;
-  return new ApiError({ status, code: error.code, message: error.message, fields: error.fields ?? {} });
+  return new ApiError({
+    status,
+    code: error.code,
+    message: error.message,
+    fields: error.fields ?? {},
+    retryAfter: error.retry_after ?? null,
+  });
 }
 
 /** One request over the socket when connected (REST otherwise), answered with a message. */
