@@ -15,6 +15,7 @@ import socketio
 from vaultroom.db import database_unavailable
 from vaultroom.fanout.rooms import SIGNED_IN_ROOM, session_room, user_room
 from vaultroom.realtime.events import SocketCaller, register_event_handlers
+from vaultroom.realtime.manager import DirectSendManager
 from vaultroom.realtime.packets import TextPacket
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
@@ -113,6 +114,7 @@ def create_socket_server(
         logger=False,
         engineio_logger=False,
         serializer=TextPacket,
+        client_manager=DirectSendManager(),
     )
 
     async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
