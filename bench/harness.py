@@ -115,6 +115,8 @@ def _users_needed(args: argparse.Namespace) -> int:
         needed.append(2 * args.history_conversations)
     if "group" in args.kinds:
         needed += args.groups
+    if "idle" in args.kinds and args.idle:
+        needed.append(min(args.idle_users, args.idle))
     return max(needed)
 
 
@@ -192,7 +194,11 @@ def run_server(
         ctx = Context(server, pool, args.duration, args.drain)
         if server.kind == "vaultroom":
             record(population.register_users(ctx, _users_needed(args), args.register_concurrency))
-            pairs = max([*args.pairs, args.rate_pairs, args.history_conversations])
+            pairs = (
+                max([*args.pairs, args.rate_pairs, args.history_conversations])
+                if args.kinds & {"pairs", "rate", "history"}
+                else 0
+            )
             groups = args.groups if "group" in args.kinds else []
             population.create_conversations(ctx, pairs, groups)
         rate = message_scenarios(ctx, args, rate, record)

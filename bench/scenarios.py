@@ -200,6 +200,7 @@ def idle(ctx: Context, connections: int, distinct_users: int, seconds: float) ->
     rss_before = server.rss()
     users = max(1, distinct_users)
     auths = [{"auth": ctx.auth(i % users, []), "expect": None} for i in range(connections)]
+    cpu_before_connect = server.cpu()
     started = time.monotonic()
     opened = pool.each(
         "open", [{"sockets": part, "senders": []} for part in split(auths, pool.size)]
@@ -209,6 +210,7 @@ def idle(ctx: Context, connections: int, distinct_users: int, seconds: float) ->
     settled_seconds = time.monotonic() - started
     rss_after = server.rss()
     cpu = server.cpu()
+    connect_cpu = cpu - cpu_before_connect  # handshakes and the presence they announce
     time.sleep(seconds)
     cpu = server.cpu() - cpu
     alive = sum(answer["alive"] for answer in pool.all("alive"))
@@ -224,6 +226,7 @@ def idle(ctx: Context, connections: int, distinct_users: int, seconds: float) ->
         "connect_retries": sum(answer["connect_retries"] for answer in opened),
         "connections_per_second": round(connections / connect_seconds, 1),
         "settled_seconds": round(settled_seconds, 2),
+        "server_cpu_ms_per_connection": round(connect_cpu * 1000 / connections, 2),
         "server_rss_before_mb": round(rss_before / 2**20, 1),
         "server_rss_mb": round(rss_after / 2**20, 1),
         "rss_kb_per_connection": round((rss_after - rss_before) / 1024 / connections, 1),
