@@ -6,9 +6,11 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +47,9 @@ class Node:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    # How clients check the server's certificate when it serves HTTPS (a context
+    # trusting the test's certificate authority).
+    verify: ssl.SSLContext | bool = True
 
     def output(self) -> str:
         """What the process printed so far (for failure messages)."""
@@ -57,8 +62,8 @@ class Node:
             if self.process.poll() is not None:
                 pytest.fail(f"serve exited with {self.process.returncode}:\n{self.output()}")
             try:
-                health = httpx.get(f"{self.url}/healthz", timeout=5)
-                ready = httpx.get(f"{self.url}/readyz", timeout=5)
+                health = httpx.get(f"{self.url}/healthz", timeout=5, verify=self.verify)
+                ready = httpx.get(f"{self.url}/readyz", timeout=5, verify=self.verify)
             except httpx.TransportError:
                 pass
             else:
@@ -89,19 +94,32 @@ class Nodes:
     log_dir: Path
     started: list[Node] = field(default_factory=list)
 
-    def start(self, *, port: int, cwd: Path, env: dict[str, str]) -> Node:
-        """Start ``python -m vaultroom serve`` on ``port``."""
+    def start(
+        self,
+        *,
+        port: int,
+        cwd: Path,
+        env: dict[str, str],
+        args: Sequence[str] = (),
+        url: str | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> Node:
+        """Start ``python -m vaultroom serve ARGS`` on ``port``.
+
+        ``url`` is where clients reach it (default ``http://127.0.0.1:PORT``);
+        ``verify`` how they check its certificate over HTTPS.
+        """
         log = self.log_dir / f"serve-{port}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "vaultroom", "serve"],
+            process = subprocess.Popen(  # noqa: S603 - our interpreter, the tests' arguments
+                [sys.executable, "-m", "vaultroom", "serve", *args],
                 cwd=cwd,
                 env={**env, "VAULTROOM_PORT": str(port)},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        node = Node(process=process, url=f"http://127.0.0.1:{port}", log=log)
+        node = Node(process=process, url=url or f"http://127.0.0.1:{port}", log=log, verify=verify)
         self.started.append(node)
         return node
 

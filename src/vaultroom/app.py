@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from vaultroom.api import auth, conversations, health, messages, users
+from vaultroom.api.docs import install_api_docs
 from vaultroom.api.errors import install_error_handlers
 from vaultroom.api.fallback import install_api_fallback
 from vaultroom.api.middleware import CrossSiteWriteGuard, RequestSizeLimit
@@ -20,6 +21,7 @@ from vaultroom.cluster import ClusterLink
 from vaultroom.fanout import LocalFanout
 from vaultroom.realtime.server import create_socket_server
 from vaultroom.realtime.session_sweeper import SessionSweeper
+from vaultroom.security.headers import SecurityHeaders
 from vaultroom.services.container import Services, build_services
 from vaultroom.settings import Settings
 from vaultroom.static import SinglePageApp
@@ -33,7 +35,11 @@ class VaultRoomApp:
     def __init__(self, api: FastAPI, sio: socketio.AsyncServer) -> None:
         self.api = api
         self.sio = sio
-        self._asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+        # Outermost: every HTTP response (API, Socket.IO polling, web app, errors that
+        # Starlette's ServerErrorMiddleware answers) gets the security headers.
+        self._asgi = SecurityHeaders(
+            socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+        )
 
     @property
     def session_sweeper(self) -> SessionSweeper:
@@ -111,11 +117,13 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
         version=version("vaultroom"),
         summary="Self-hosted, secure, real-time chat.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # install_api_docs: with its own, narrower CSP
         redoc_url=None,
         lifespan=lifespan,
     )
     install_error_handlers(api)
+    if settings.api_docs:
+        install_api_docs(api, title="VaultRoom")
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/api")
     api.include_router(users.router, prefix="/api")

@@ -1,4 +1,4 @@
-"""The ``vaultroom`` command: ``serve``, ``migrate``, ``create-user``."""
+"""The ``vaultroom`` command: ``serve``, ``migrate``, ``create-user``, ``dev-cert``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import getpass
 import logging
+import ssl
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from vaultroom.logs import quiet_chatty_loggers, uvicorn_log_config
 from vaultroom.settings import Settings
 
 logger = logging.getLogger("vaultroom")
@@ -22,6 +25,7 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    quiet_chatty_loggers()
 
 
 def migrate(settings: Settings) -> None:
@@ -29,6 +33,48 @@ def migrate(settings: Settings) -> None:
     from vaultroom.migrations.runner import upgrade_to_head
 
     upgrade_to_head(settings.database_url)
+
+
+def _plain_http_refusal(settings: Settings) -> str | None:
+    """Why ``serve`` must not start, when it would speak cleartext HTTP to the network."""
+    from vaultroom.security.tls import is_loopback_host
+
+    if (
+        settings.serves_tls
+        or settings.behind_proxy
+        or settings.insecure_http
+        or is_loopback_host(settings.host)
+    ):
+        return None
+    return (
+        f"Refusing to serve plain HTTP on {settings.host}, which is not a loopback address: "
+        "passwords and session cookies would cross the network in clear.\n"
+        "  Serve HTTPS:          --certfile PATH --keyfile PATH (VAULTROOM_TLS_CERTFILE, "
+        "VAULTROOM_TLS_KEYFILE; `vaultroom dev-cert` makes a local one)\n"
+        "  Behind a TLS proxy:   --behind-proxy (VAULTROOM_BEHIND_PROXY=true), and set "
+        "VAULTROOM_FORWARDED_ALLOW_IPS to the proxy's address\n"
+        "  Cleartext on purpose: --insecure-http (VAULTROOM_INSECURE_HTTP=true)"
+    )
+
+
+def _tls_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's TLS options; the certificate and key are checked now (``ValueError`` if bad)."""
+    from vaultroom.security.tls import server_context, uvicorn_context_factory
+
+    if settings.tls_certfile is None:
+        return {}
+    try:
+        server_context(settings.tls_certfile, settings.tls_keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(
+            f"Cannot use the TLS certificate {settings.tls_certfile} "
+            f"and key {settings.tls_keyfile or '(in the same file)'}: {exc}"
+        ) from None
+    return {
+        "ssl_certfile": str(settings.tls_certfile),
+        "ssl_keyfile": str(settings.tls_keyfile) if settings.tls_keyfile else None,
+        "ssl_context_factory": uvicorn_context_factory,
+    }
 
 
 def _serve(settings: Settings, workers: int = 1) -> int:
@@ -41,9 +87,24 @@ def _serve(settings: Settings, workers: int = 1) -> int:
             file=sys.stderr,
         )
         return 2
+    refusal = _plain_http_refusal(settings)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
+    try:
+        tls = _tls_options(settings)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if settings.behind_proxy and settings.forwarded_allow_ips.strip() == "*":
+        logger.warning(
+            "VAULTROOM_FORWARDED_ALLOW_IPS=*: any client that reaches this port directly "
+            "can claim HTTPS and any address; set it to the proxy's address"
+        )
     migrate(settings)
     logger.info(
-        "VaultRoom listening on http://%s:%d (%d worker%s)",
+        "VaultRoom listening on %s://%s:%d (%d worker%s)",
+        "https" if tls else "http",
         settings.host,
         settings.port,
         workers,
@@ -53,9 +114,12 @@ def _serve(settings: Settings, workers: int = 1) -> int:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
+        "log_config": uvicorn_log_config(),  # redacts credentials and frames at debug level
         "server_header": False,
+        # X-Forwarded-Proto/-For are believed only from these addresses.
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        **tls,
     }
     if workers > 1:
         # Each worker builds its own app from the same VAULTROOM_* environment.
@@ -121,6 +185,13 @@ def _create_user_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _dev_cert_command(directory: Path | None) -> int:
+    from vaultroom.security.dev_cert import DEFAULT_DIR, create_dev_cert, instructions
+
+    print(instructions(create_dev_cert(directory or DEFAULT_DIR)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every setting can also come from a VAULTROOM_* variable."""
     parser = argparse.ArgumentParser(prog="vaultroom", description=__doc__)
@@ -133,6 +204,28 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="processes sharing the port, one per core (needs VAULTROOM_REDIS_URL)",
+    )
+    serve.add_argument(
+        "--certfile", type=Path, help="serve HTTPS/WSS with this PEM certificate chain"
+    )
+    serve.add_argument("--keyfile", type=Path, help="the certificate's PEM private key")
+    serve.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        default=None,
+        help="plain HTTP behind a TLS-terminating proxy (VAULTROOM_FORWARDED_ALLOW_IPS)",
+    )
+    serve.add_argument(
+        "--insecure-http",
+        action="store_true",
+        default=None,
+        help="allow cleartext HTTP on a non-loopback address (not recommended)",
+    )
+    dev_cert = commands.add_parser(
+        "dev-cert", help="create a local certificate authority and a localhost certificate"
+    )
+    dev_cert.add_argument(
+        "--dir", type=Path, default=None, help="where to write them (./.vaultroom-dev-cert)"
     )
     commands.add_parser("migrate", help="apply pending database migrations")
     create = commands.add_parser("create-user", help="create an account")
@@ -150,15 +243,27 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "dev-cert":
+        return _dev_cert_command(args.dir)
     overrides = {
         key: value
         for key, value in {
             "host": getattr(args, "host", None),
             "port": getattr(args, "port", None),
+            "tls_certfile": getattr(args, "certfile", None),
+            "tls_keyfile": getattr(args, "keyfile", None),
+            "behind_proxy": getattr(args, "behind_proxy", None),
+            "insecure_http": getattr(args, "insecure_http", None),
         }.items()
         if value is not None
     }
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            print(f"{field}: {error['msg']}", file=sys.stderr)
+        return 2
     _configure_logging(settings)
     if args.command == "serve":
         if args.workers < 1:

@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     # Addresses of reverse proxies whose X-Forwarded-Proto/-For are believed
     # (comma-separated IPs or networks, "*" for any). Others' headers are ignored.
     forwarded_allow_ips: str = "127.0.0.1"
+    # TLS served by VaultRoom itself (HTTPS and WSS, TLS 1.2+): the certificate chain
+    # (PEM) and its private key (PEM; omit it when the certificate file holds it too).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # Plain HTTP on an address other than loopback is refused unless one of these says
+    # why it is fine: a TLS-terminating proxy in front (whose X-Forwarded-* headers are
+    # believed from ``forwarded_allow_ips``), or an explicit choice of cleartext.
+    behind_proxy: bool = False
+    insecure_http: bool = False
+    # The interactive API documentation at /api/docs (Swagger UI, loaded from a CDN
+    # under a CSP relaxed for that page only). /api/openapi.json is always served.
+    api_docs: bool = True
 
     session_idle_timeout: timedelta = timedelta(days=14)
     session_absolute_lifetime: timedelta = timedelta(days=30)
@@ -80,10 +92,10 @@ class Settings(BaseSettings):
             return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "tls_certfile", "tls_keyfile", mode="before")
     @classmethod
-    def _blank_redis_is_none(cls, value: object) -> object:
-        # VAULTROOM_REDIS_URL= (set but empty) means no Redis, as if unset.
+    def _blank_is_none(cls, value: object) -> object:
+        # VAULTROOM_REDIS_URL= (set but empty) means no Redis, as if unset; same for TLS files.
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("send_rate_limit")
@@ -102,6 +114,17 @@ class Settings(BaseSettings):
         if self.node_timeout_seconds <= self.node_heartbeat_seconds:
             raise ValueError("node_timeout_seconds must be longer than node_heartbeat_seconds")
         return self
+
+    @model_validator(mode="after")
+    def _check_tls_files(self) -> Settings:
+        if self.tls_keyfile is not None and self.tls_certfile is None:
+            raise ValueError("tls_keyfile needs tls_certfile (the certificate of that key)")
+        return self
+
+    @property
+    def serves_tls(self) -> bool:
+        """Whether ``serve`` speaks HTTPS and WSS itself."""
+        return self.tls_certfile is not None
 
     @property
     def is_sqlite(self) -> bool:
