@@ -6,7 +6,8 @@ falls back to counting in memory (limits per node) rather than refusing or
 waving everything through. Both use the sliding-window-counter arithmetic of
 the ``limits`` library (which also parses the limits' notation): this window's
 count plus the previous window's, weighted by how much of it the sliding
-window still covers.
+window still covers, rounded up (rounding down, as ``limits`` does, let a burst
+that straddles two windows through one hit over the limit).
 
 The counters are kept by hand rather than in ``limits``' storages, for speed:
 its Redis storage makes one round trip per hit, which cost a sending node about
@@ -67,7 +68,7 @@ for i = 4, #ARGV do
   local current = ARGV[1] .. ARGV[i] .. ':' .. index
   local count = tonumber(redis.call('GET', current) or '0')
   local previous = tonumber(redis.call('GET', ARGV[1] .. ARGV[i] .. ':' .. (index - 1)) or '0')
-  if count + 1 + math.floor(previous * weight) > limit then
+  if count + 1 + math.ceil(previous * weight) > limit then
     table.insert(out, math.max(1, (index + 1) * window - now))
   else
     redis.call('INCR', current)
@@ -100,7 +101,7 @@ class _LocalWindows:
             elif entry_index == index - 1:
                 previous = entry_count
         weight = (self._window - (now - index * self._window)) / self._window
-        if count + 1 + math.floor(previous * weight) > self._limit:
+        if count + 1 + math.ceil(previous * weight) > self._limit:
             return max(1, math.ceil((index + 1) * self._window - now))
         if len(self._counts) >= _LOCAL_KEYS_PRUNE_AT:
             self._counts = {k: v for k, v in self._counts.items() if v[0] >= index - 1}
