@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     typing_interval_seconds: float = Field(default=2.0, ge=0)
     # After a user's last socket closes they stay online this long (a reload does not flicker).
     presence_grace_seconds: float = Field(default=5.0, ge=0)
+    # Users one socket may watch with presence:watch (the people a client shows).
+    presence_watch_max: int = Field(default=1000, ge=1, le=100_000)
     # How often each node checks that the sessions of its open sockets are still
     # live (expired ones are disconnected; revocations are immediate anyway).
     session_check_interval_seconds: float = Field(default=60.0, gt=0)

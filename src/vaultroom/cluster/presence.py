@@ -27,7 +27,7 @@ from typing import Any
 import socketio
 
 from vaultroom.cluster.broker import Broker, BrokerDown, Message
-from vaultroom.fanout.rooms import SIGNED_IN_ROOM
+from vaultroom.fanout.rooms import presence_rooms
 from vaultroom.schemas.events import PresenceEvent
 from vaultroom.services.presence import PresenceChange
 from vaultroom.settings import Settings
@@ -315,7 +315,9 @@ class ClusterPresence:
         event = PresenceEvent(
             user_id=change.user_id, online=change.online, last_seen_at=last_seen_at
         )
-        await self._sio.emit("presence", event.model_dump(mode="json"), to=SIGNED_IN_ROOM)
+        await self._sio.emit(
+            "presence", event.model_dump(mode="json"), to=presence_rooms(change.user_id)
+        )
 
     async def _on_presence(self, message: Message) -> None:
         last_seen_at = datetime.fromisoformat(message["t"])
@@ -346,7 +348,9 @@ class ClusterPresence:
         for user_id in sorted(before ^ self._online):
             online = user_id in self._online
             event = PresenceEvent(user_id=user_id, online=online, last_seen_at=now)
-            await self._sio.emit("presence", event.model_dump(mode="json"), to=SIGNED_IN_ROOM)
+            await self._sio.emit(
+                "presence", event.model_dump(mode="json"), to=presence_rooms(user_id)
+            )
 
     async def _beat_forever(self) -> None:
         while True:

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 class Delivery:
     """One event for a set of users (every open socket of each), or for everyone.
 
-    ``user_ids=None`` reaches every connected user; ``skip_sid`` leaves out the
+    ``user_ids=None`` reaches every connected user, or only the sockets in
+    ``rooms`` when given (presence: its watchers); ``skip_sid`` leaves out the
     socket that caused the event when it already has the result in its ack.
     """
 
@@ -21,6 +22,7 @@ class Delivery:
     payload: BaseModel
     user_ids: Collection[int] | None
     skip_sid: str | None = None
+    rooms: Sequence[str] | None = None
 
 
 class Fanout(Protocol):

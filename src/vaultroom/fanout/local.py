@@ -24,11 +24,13 @@ class LocalFanout:
         """Emit each delivery; a failure to reach a socket never fails the caller."""
         for delivery in deliveries:
             data = delivery.payload.model_dump(mode="json")
-            rooms = (
-                SIGNED_IN_ROOM
-                if delivery.user_ids is None
-                else [user_room(user_id) for user_id in delivery.user_ids]
-            )
+            rooms: str | list[str]
+            if delivery.user_ids is not None:
+                rooms = [user_room(user_id) for user_id in delivery.user_ids]
+            elif delivery.rooms is not None:
+                rooms = list(delivery.rooms)
+            else:
+                rooms = SIGNED_IN_ROOM
             if rooms == []:
                 continue
             try:

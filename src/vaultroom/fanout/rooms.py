@@ -10,7 +10,23 @@ def user_room(user_id: int) -> str:
 
 SESSION_ROOM_PREFIX = "session:"
 
-# Every authenticated socket (broadcasts such as presence go here, never to
+PRESENCE_ROOM_PREFIX = "presence:"
+# Sockets that receive every user's presence: each one, until it sends
+# ``presence:watch`` to receive only the users it shows.
+PRESENCE_ALL_ROOM = f"{PRESENCE_ROOM_PREFIX}all"
+
+
+def presence_room(user_id: int) -> str:
+    """The room of the sockets watching one user's presence."""
+    return f"{PRESENCE_ROOM_PREFIX}{user_id}"
+
+
+def presence_rooms(user_id: int) -> list[str]:
+    """Where a change of the user's presence goes: watchers of everyone, and of them."""
+    return [PRESENCE_ALL_ROOM, presence_room(user_id)]
+
+
+# Every authenticated socket (broadcasts such as resync go here, never to
 # sockets still in their handshake).
 SIGNED_IN_ROOM = "signed-in"
 

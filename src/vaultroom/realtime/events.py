@@ -16,10 +16,12 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from vaultroom.db import database_unavailable
+from vaultroom.fanout.rooms import PRESENCE_ROOM_PREFIX, presence_room
 from vaultroom.schemas.errors import ErrorDetail, error_fields
 from vaultroom.schemas.events import (
     DeleteMessageEvent,
     EditMessageEvent,
+    PresenceWatchEvent,
     ReadEvent,
     SendMessageEvent,
     TypingEvent,
@@ -105,6 +107,27 @@ def register_event_handlers(
     on("message:delete", DeleteMessageEvent, _delete_message)
     on("conversation:read", ReadEvent, _mark_read)
     on("typing", TypingEvent, _typing)
+
+    async def watch_presence(
+        services: Services, caller: SocketCaller, event: PresenceWatchEvent
+    ) -> Ack:
+        # Rooms per watched user: a change reaches its watchers only, so a client
+        # showing a few people does not pay for every user of the deployment.
+        wanted = set(event.user_ids)
+        limit = services.settings.presence_watch_max
+        if len(wanted) > limit:
+            message = f"Watch at most {limit} users at once."
+            return _invalid(message, {"user_ids": message})
+        target = {presence_room(user_id) for user_id in wanted}
+        current = {room for room in sio.rooms(caller.sid) if room.startswith(PRESENCE_ROOM_PREFIX)}
+        for room in current - target:  # the "everyone" room included
+            await sio.leave_room(caller.sid, room)
+        for room in target - current:
+            await sio.enter_room(caller.sid, room)
+        states = await services.users.presence_of(wanted)
+        return ok_ack(presence=[state.model_dump(mode="json") for state in states])
+
+    on("presence:watch", PresenceWatchEvent, watch_presence)
     sio.on("*", unknown_event)
 
 

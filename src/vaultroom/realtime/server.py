@@ -13,7 +13,7 @@ from typing import Any
 import socketio
 
 from vaultroom.db import database_unavailable
-from vaultroom.fanout.rooms import SIGNED_IN_ROOM, session_room, user_room
+from vaultroom.fanout.rooms import PRESENCE_ALL_ROOM, SIGNED_IN_ROOM, session_room, user_room
 from vaultroom.realtime.events import SocketCaller, register_event_handlers
 from vaultroom.realtime.manager import DirectSendManager
 from vaultroom.realtime.packets import TextPacket
@@ -127,7 +127,12 @@ def create_socket_server(
         # Entering a room does not wait on anything, so a disconnect cannot slip in
         # between counting the socket and the check below.
         callers[sid] = SocketCaller(caller.user.id, caller.session_id, sid)
-        for room in (user_room(caller.user.id), session_room(caller.session_id), SIGNED_IN_ROOM):
+        for room in (
+            user_room(caller.user.id),
+            session_room(caller.session_id),
+            SIGNED_IN_ROOM,
+            PRESENCE_ALL_ROOM,  # until the client watches only some users
+        ):
             await sio.enter_room(sid, room)
         services.presence.socket_opened(caller.user.id)
         # In a cluster, events reach the nodes registered as holding the user: once

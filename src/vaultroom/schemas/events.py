@@ -50,6 +50,12 @@ class ReadEvent(ClientEvent):
     seq: SeqField
 
 
+class PresenceWatchEvent(ClientEvent):
+    """``presence:watch``: receive ``presence`` only about these users from now on."""
+
+    user_ids: list[RowIdField] = Field(max_length=100_000)
+
+
 class TypingEvent(ClientEvent):
     """``typing``: the caller is typing in a conversation."""
 

@@ -3,7 +3,8 @@
 A user is online while at least one of their sockets is open. When the last one
 closes they stay online for ``presence_grace_seconds``; if a socket opens again
 meanwhile nothing changes for anyone. Each change is stored (``last_seen_at``)
-and announced to every signed-in socket (``presence``), once, in order.
+and announced (``presence``), once, in order, to the sockets that watch the user
+(every socket, until it says which users it shows with ``presence:watch``).
 
 This node counts its own sockets; a ``PresenceBackend`` says whether a change
 here is a change for everyone: on one node it always is (``LocalPresence``); in
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 
 from vaultroom.db import Database, database_unavailable
 from vaultroom.fanout import Delivery, Fanout
+from vaultroom.fanout.rooms import presence_rooms
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.events import PresenceEvent
 from vaultroom.store import users as users_store
@@ -96,13 +98,14 @@ class LocalPresence:
         return [self._change(user_id, online=False) for user_id in sorted(users)]
 
     async def announce(self, changes: Sequence[PresenceChange], last_seen_at: datetime) -> None:
-        """Emit to this node's signed-in sockets."""
+        """Emit to this node's sockets watching the users."""
         await self._fanout.publish(
             [
                 Delivery(
                     "presence",
                     PresenceEvent(user_id=c.user_id, online=c.online, last_seen_at=last_seen_at),
                     user_ids=None,
+                    rooms=presence_rooms(c.user_id),
                 )
                 for c in changes
             ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from vaultroom.db import Database
 from vaultroom.models import User
+from vaultroom.schemas.events import PresenceEvent
 from vaultroom.schemas.users import MeOut, UserOut, UsersPage
 from vaultroom.services.errors import NotFound
 from vaultroom.services.presence import PresenceService
@@ -53,6 +56,20 @@ class UserDirectory:
         # The cursor is the last username of the page: any string is a position.
         next_cursor = page[-1].username if len(rows) > limit else None
         return UsersPage(users=[self.public(user) for user in page], next_cursor=next_cursor)
+
+    async def presence_of(self, user_ids: Collection[int]) -> list[PresenceEvent]:
+        """The presence of each of these users that exists, by id."""
+        async with self._db.snapshot() as session:
+            last_seen = await users_store.last_seen_of(session, user_ids)
+        # Read after the query: what the caller's socket is told next is newer than this.
+        return [
+            PresenceEvent(
+                user_id=user_id,
+                online=self._presence.is_online(user_id),
+                last_seen_at=last_seen[user_id],
+            )
+            for user_id in sorted(last_seen)
+        ]
 
     async def get_user(self, user_id: int) -> UserOut:
         """One user by id."""

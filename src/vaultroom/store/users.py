@@ -105,6 +105,16 @@ async def existing_ids(session: AsyncSession, user_ids: Collection[int]) -> set[
     return set(result)
 
 
+async def last_seen_of(
+    session: AsyncSession, user_ids: Collection[int]
+) -> dict[int, datetime | None]:
+    """When each of these users (those that exist) was last seen online."""
+    if not user_ids:
+        return {}
+    result = await session.execute(select(User.id, User.last_seen_at).where(User.id.in_(user_ids)))
+    return {user_id: last_seen for user_id, last_seen in result.all()}
+
+
 async def set_last_seen(session: AsyncSession, user_ids: Collection[int], when: datetime) -> None:
     """Record when users were last seen online."""
     await session.execute(update(User).where(User.id.in_(user_ids)).values(last_seen_at=when))

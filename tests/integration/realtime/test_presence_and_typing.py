@@ -123,6 +123,52 @@ async def test_every_tab_of_a_user_sees_the_presence_of_others(
         assert tab.events.presence_of(alice.id) == [True]
 
 
+async def test_a_socket_that_watches_some_users_hears_only_of_them(
+    live_users: UserFactory, tabs: Tabs
+) -> None:
+    alice, bob, carol, dave = [await live_users.create() for _ in range(4)]
+    bob_tab = await tabs.open(bob)
+    await tabs.open(alice)
+    await bob_tab.wait_for("presence", lambda data: data["user_id"] == alice.id, "alice online")
+
+    # Alice (online), carol (never seen) and an id nobody has.
+    ack = await bob_tab.call("presence:watch", {"user_ids": [carol.id, alice.id, 999_999]})
+
+    assert ack["ok"] is True, ack
+    states = {state["user_id"]: state for state in ack["presence"]}
+    assert sorted(states) == sorted([alice.id, carol.id])
+    assert states[alice.id]["online"] is True
+    assert states[carol.id] == {"user_id": carol.id, "online": False, "last_seen_at": None}
+    before = len(bob_tab.events.of("presence"))
+    await tabs.open(dave)  # not watched: bob hears nothing of it
+    carol_tab = await tabs.open(carol)
+    await bob_tab.wait_for(
+        "presence", lambda data: data["user_id"] == carol.id and data["online"], "carol online"
+    )
+    await carol_tab.client.disconnect()
+    await wait_until(lambda: bob_tab.events.presence_of(carol.id) == [True, False], "offline")
+    heard = [data["user_id"] for data in bob_tab.events.of("presence")[before:]]
+    assert heard == [carol.id, carol.id]
+
+    # Watching nobody: nothing at all, while a socket that never watched hears everyone.
+    assert (await bob_tab.call("presence:watch", {"user_ids": []})) == {"ok": True, "presence": []}
+    listener = await tabs.open(await live_users.create())
+    await everyone_settled(live_users, tabs, listener)
+    assert bob_tab.events.presence_of(carol.id) == [True, False]
+    assert len(bob_tab.events.of("presence")) == before + 2
+
+
+async def test_watching_too_many_users_or_bad_ids_is_invalid_input(
+    live_users: UserFactory, tabs: Tabs, settings: Settings
+) -> None:
+    tab = await tabs.open(await live_users.create())
+    too_many = list(range(1, settings.presence_watch_max + 2))
+
+    for payload in ({"user_ids": too_many}, {"user_ids": [0]}, {"user_ids": ["1"]}, {}):
+        ack = await tab.call("presence:watch", payload)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_input", (payload, ack)
+
+
 class TestPresenceGracePeriod:
     """With a 30-second grace period after the last socket of a user closes."""
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.shared_state.conftest import Cluster, Node, RedisProxy, wait_until
 from vaultroom.cluster import BrokerDown
-from vaultroom.fanout.rooms import SIGNED_IN_ROOM
+from vaultroom.fanout.rooms import presence_rooms
 from vaultroom.services.presence import PresenceChange
 
 
@@ -19,7 +19,7 @@ def presence_emitted(node: Node, user_id: int) -> list[bool]:
     return [
         data["online"]
         for data, rooms in node.sio.of("presence")
-        if data["user_id"] == user_id and rooms == SIGNED_IN_ROOM
+        if data["user_id"] == user_id and rooms == presence_rooms(user_id)
     ]
 
 

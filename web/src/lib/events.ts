@@ -60,6 +60,11 @@ export interface TypingNotice {
   user_id: number;
 }
 
+/** `presence:watch`: receive `presence` only about these users (replaces the previous set). */
+export interface PresenceWatchEvent {
+  user_ids: number[];
+}
+
 /** `presence`. */
 export interface PresenceEvent {
   user_id: number;
@@ -108,4 +113,8 @@ export interface ClientToServerEvents {
     ack: (answer: Ack<{ last_read_seq: number; unread_count: number }>) => void,
   ) => void;
   typing: (payload: TypingEvent, ack: (answer: Ack<{ relayed: boolean }>) => void) => void;
+  "presence:watch": (
+    payload: PresenceWatchEvent,
+    ack: (answer: Ack<{ presence: PresenceEvent[] }>) => void,
+  ) => void;
 }

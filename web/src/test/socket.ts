@@ -18,6 +18,7 @@ export class FakeSocket {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly handlers = new Map<string, AckHandler>([
     ["typing", () => ({ ok: true, relayed: true })],
+    ["presence:watch", () => ({ ok: true, presence: [] })],
     [
       "conversation:read",
       (payload) => ({ ok: true, last_read_seq: (payload as { seq: number }).seq, unread_count: 0 }),

@@ -30,6 +30,7 @@ import {
   upsertConversation,
 } from "../conversations/conversationList";
 import { getConversations, updateConversations } from "../conversations/queries";
+import { keepPresenceWatched } from "../people/presenceWatch";
 import { receiveMessage } from "./actions";
 import { isConversationVisible } from "./activeConversation";
 import { applyMessages } from "./messageState";
@@ -141,9 +142,11 @@ export function useRealtime(me: Me): void {
     socket.on("session:revoked", onRevoked);
     socket.on("connect_error", onConnectError);
     if (socket.connected) runResync();
+    const stopWatching = keepPresenceWatched(queryClient, socket, meId, onPresence);
 
     return () => {
       disposed = true;
+      stopWatching();
       if (retryTimer !== null) clearTimeout(retryTimer);
       socket.off("connect", runResync);
       socket.off("resync", runResync);

@@ -51,6 +51,42 @@ describe("PeoplePage", () => {
     await waitFor(() => expect(within(rows()[1] as HTMLElement).getByTestId("presence-dot")).toHaveAttribute("data-online", "true"));
   });
 
+  it("watches the presence of the people it shows, and applies the states the server acks", async () => {
+    const dm = makeConversation({ id: 20, members: [me, makeUser({ id: 7, username: "gina" })] });
+    const erin = makeUser({ id: 5, username: "erin", online: false, last_seen_at: minutesAgo(9) });
+    chatApi([dm], {}, {
+      "GET /api/users": ({ url }) =>
+        json(200, { users: url.searchParams.get("q") === "er" ? [erin] : [bob, carol, dave], next_cursor: null }),
+    });
+    const { user } = renderApp("/people");
+    const socket = await waitFor(() => currentSocket());
+    // Erin is online by the time she is watched: only the ack says so.
+    socket.handle("presence:watch", (payload) => ({
+      ok: true,
+      presence: (payload as { user_ids: number[] }).user_ids.includes(5)
+        ? [{ user_id: 5, online: true, last_seen_at: null }]
+        : [],
+    }));
+    act(() => socket.serverConnect());
+    await waitFor(() => expect(rows()).toHaveLength(3));
+
+    // Conversation members and the listed people, once the list is loaded.
+    await waitFor(() => expect(socket.sent("presence:watch").at(-1)).toEqual({ user_ids: [2, 3, 4, 7] }));
+    await user.type(screen.getByRole("searchbox", { name: "Search people" }), "er");
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await waitFor(() => expect(socket.sent("presence:watch").at(-1)).toEqual({ user_ids: [2, 3, 4, 5, 7] }));
+    await waitFor(() =>
+      expect(within(rows()[0] as HTMLElement).getByTestId("presence-dot")).toHaveAttribute("data-online", "true"),
+    );
+    const sentBefore = socket.sent("presence:watch").length;
+
+    // A new socket on the server watches everyone again: the set is sent after every reconnect.
+    act(() => socket.serverDisconnect());
+    act(() => socket.serverConnect());
+    await waitFor(() => expect(socket.sent("presence:watch").length).toBeGreaterThan(sentBefore));
+    expect(socket.sent("presence:watch").at(-1)).toEqual({ user_ids: [2, 3, 4, 5, 7] });
+  });
+
   it("renders names as text, never as HTML", async () => {
     const sneaky = makeUser({ id: 9, username: "eve", display_name: '<img src=x onerror="alert(1)">' });
     peopleApi({ "GET /api/users": () => json(200, { users: [sneaky], next_cursor: null }) });
