@@ -83,7 +83,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=100,
         help="distinct users behind them (each user coming online is announced to every "
-        "open socket: see docs/performance.md)",
+        "socket watching them: see --idle-watch and docs/performance.md)",
+    )
+    add(
+        "--idle-watch",
+        type=int,
+        default=20,
+        help="users whose presence each idle VaultRoom socket watches, as the web app "
+        "watches the people it shows; -1: none, every socket hears of every user",
     )
     add("--idle-seconds", type=float, default=10.0)
     add("--history-conversations", type=int, default=10)
@@ -155,7 +162,8 @@ def message_scenarios(
 
 def _idle(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     users = min(args.idle_users, len(ctx.users)) if ctx.users else args.idle_users
-    return scenarios.idle(ctx, args.idle, users, args.idle_seconds)
+    watch = args.idle_watch if ctx.server.kind == "vaultroom" else -1  # the relay has no presence
+    return scenarios.idle(ctx, args.idle, users, args.idle_seconds, watch)
 
 
 def guarded(

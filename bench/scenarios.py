@@ -193,13 +193,28 @@ def run_messages(
     return result
 
 
-def idle(ctx: Context, connections: int, distinct_users: int, seconds: float) -> dict[str, Any]:
-    """Open ``connections`` sockets (users round-robin), then watch the idle server."""
+def idle(
+    ctx: Context, connections: int, distinct_users: int, seconds: float, watch: int = -1
+) -> dict[str, Any]:
+    """Open ``connections`` sockets (users round-robin), then watch the idle server.
+
+    ``watch`` >= 0: each socket watches the presence of that many other users (the
+    next ones by index), as the web app watches the people it shows; -1: none
+    watches, so every socket hears of every user (the protocol's default)."""
     pool, server = ctx.pool, ctx.server
     ctx.before_window()
     rss_before = server.rss()
     users = max(1, distinct_users)
-    auths = [{"auth": ctx.auth(i % users, []), "expect": None} for i in range(connections)]
+
+    def watched(i: int) -> list[int] | None:
+        if watch < 0:
+            return None
+        return [ctx.users[(i + k) % users]["id"] for k in range(1, min(watch, users - 1) + 1)]
+
+    auths = [
+        {"auth": ctx.auth(i % users, []), "expect": None, "watch": watched(i)}
+        for i in range(connections)
+    ]
     cpu_before_connect = server.cpu()
     started = time.monotonic()
     opened = pool.each(
@@ -220,6 +235,7 @@ def idle(ctx: Context, connections: int, distinct_users: int, seconds: float) ->
         "scenario": f"idle-{connections}",
         "connections": connections,
         "distinct_users": users,
+        "watching": watch,
         "alive_after_idle": alive,
         "lost": connections - alive,
         "connect_seconds": round(connect_seconds, 2),

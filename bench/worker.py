@@ -51,11 +51,15 @@ class Worker:
             self.conn.send(result)
 
     # -- sockets ------------------------------------------------------------------------
-    async def _connect_all(self, auths: list[dict[str, Any]]) -> list[wire.SioSocket | str]:
-        async def one(auth: dict[str, Any]) -> wire.SioSocket | str:
+    async def _connect_all(self, specs: list[dict[str, Any]]) -> list[wire.SioSocket | str]:
+        async def one(spec: dict[str, Any]) -> wire.SioSocket | str:
             for attempt in range(CONNECT_ATTEMPTS):
                 try:
-                    return await wire.connect(self.host, self.port, auth)
+                    sock = await wire.connect(self.host, self.port, spec["auth"])
+                    if spec.get("watch") is not None:
+                        # As the web app does right after connecting (docs/protocol.md).
+                        await sock.call("presence:watch", {"user_ids": spec["watch"]})
+                    return sock
                 except wire.ConnectRefused as exc:
                     # "unavailable" is retryable (docs/protocol.md): retry as a client would.
                     if "unavailable" not in str(exc) or attempt == CONNECT_ATTEMPTS - 1:
@@ -66,13 +70,13 @@ class Worker:
                     return f"{type(exc).__name__}: {exc}"
             return "unreachable"
 
-        return await rest_load.bounded(CONNECT_CONCURRENCY, auths, one)
+        return await rest_load.bounded(CONNECT_CONCURRENCY, specs, one)
 
     async def do_open(
         self, sockets: list[dict[str, Any]], senders: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """Connect ``sockets`` (``{auth, expect}``); ``senders`` name a socket and a pacer."""
-        results = await self._connect_all([spec["auth"] for spec in sockets])
+        results = await self._connect_all(sockets)
         failures = [r for r in results if isinstance(r, str)]
         if failures:
             for result in results:
