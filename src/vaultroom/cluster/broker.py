@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from vaultroom.settings import Settings
@@ -55,6 +56,9 @@ class Broker:
             socket_connect_timeout=_SOCKET_TIMEOUT_SECONDS,
             socket_timeout=_SOCKET_TIMEOUT_SECONDS,
             health_check_interval=settings.node_heartbeat_seconds,
+            # After an outage every pooled connection is dead and fails its next command
+            # (redis-py retries nothing by default): retry once on a fresh connection.
+            retry_on_error=[RedisConnectionError],
         )
         self._handlers: dict[str, Handler] = {}
         self._on_connected: list[Callable[[], Awaitable[None]]] = []

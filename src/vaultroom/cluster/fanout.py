@@ -111,6 +111,11 @@ class ClusterFanout:
             if not isinstance(exc, BrokerDown):
                 logger.exception("could not publish to other nodes")
             self._remember_missed({user_id for _e, _d, user_ids in batch for user_id in user_ids})
+            if self._broker.up:
+                # Missed while the link is up (a timeout, a failed script): no reconnect
+                # will come to ask for the resync, so ask now.
+                with contextlib.suppress(Exception):
+                    await self._request_resync()
 
     def _remember_missed(self, user_ids: set[int]) -> None:
         if self._missed is not None:
@@ -139,6 +144,10 @@ class ClusterFanout:
         """Whatever this node's clients missed meanwhile, and whatever the other nodes'
         clients missed from this node, is recovered by a resync."""
         await self._sio.emit("resync", _RESYNC, to=SIGNED_IN_ROOM)
+        await self._request_resync()
+
+    async def _request_resync(self) -> None:
+        """Ask the other nodes to have the users this node could not reach resync."""
         missed, self._missed = self._missed, set()
         if missed is None or missed:
             users = None if missed is None else sorted(missed)

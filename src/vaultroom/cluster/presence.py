@@ -27,8 +27,8 @@ from typing import Any
 import socketio
 
 from vaultroom.cluster.broker import Broker, BrokerDown, Message
-from vaultroom.fanout.rooms import presence_rooms
-from vaultroom.schemas.events import PresenceEvent
+from vaultroom.fanout.rooms import SIGNED_IN_ROOM, presence_rooms
+from vaultroom.schemas.events import PresenceEvent, ResyncRequest
 from vaultroom.services.presence import PresenceChange
 from vaultroom.settings import Settings
 
@@ -108,14 +108,16 @@ end
 return 0
 """
 )
-# ARGV: prefix, timeout ms -> transitions of the users of every node silent that long
+# ARGV: prefix, timeout ms -> [number of nodes reaped, then the transitions of their
+# users] for every node silent that long
 _REAP = (
     _HELPERS
     + """
-local out = {}
+local out = {0}
 local silent_since = now_ms() - tonumber(ARGV[2])
 for _, node in ipairs(redis.call('ZRANGEBYSCORE', p .. 'nodes', '-inf', silent_since)) do
   remove_node(node, out)
+  out[1] = out[1] + 1
 end
 return out
 """
@@ -352,6 +354,23 @@ class ClusterPresence:
                 "presence", event.model_dump(mode="json"), to=presence_rooms(user_id)
             )
 
+    async def _reap(self) -> None:
+        """Take the users of dead nodes offline (one script: exactly one node reaps each)."""
+        try:
+            flat = await self._scripts["reap"](args=[self._broker.prefix, self._timeout_ms])
+        except Exception as exc:
+            raise BrokerDown(str(exc)) from exc
+        reaped, changes = int(flat[0]), _changes(flat[1:])
+        if changes and self._on_changes is not None:
+            await self._on_changes(changes)
+        if reaped:
+            # A node that died between a commit and its publish took those events
+            # with it: every client resyncs (the history has them).
+            logger.warning("%d silent node(s) reaped; every client is told to resync", reaped)
+            resync = ResyncRequest().model_dump(mode="json")
+            await self._sio.emit("resync", resync, to=SIGNED_IN_ROOM)
+            await self._broker.publish([(None, {"k": "resync", "u": None})])
+
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat)
@@ -364,8 +383,6 @@ class ClusterPresence:
                     # Declared dead (a long stall): register our users again.
                     await self._after_reconnect()
                 await self._publish_unpublished()
-                changes = await self._run_changes("reap", self._timeout_ms)
-                if changes and self._on_changes is not None:
-                    await self._on_changes(changes)
+                await self._reap()
             except Exception:  # the heartbeat must go on; the broker reconnects by itself
                 logger.warning("presence heartbeat failed", exc_info=True)

@@ -29,6 +29,8 @@ from vaultroom.schemas.events import PresenceEvent
 from vaultroom.store import users as users_store
 
 logger = logging.getLogger(__name__)
+# A registration that failed (Redis unreachable or slow) is tried again after this.
+_REGISTER_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,13 @@ class PresenceService:
         if self._latest.get(user_id) is task:
             del self._latest[user_id]
 
+    async def _register_later(self, user_id: int) -> None:
+        # Until it is registered the cluster routes the user's events elsewhere (or shows
+        # them online after they left): retry rather than wait for their next change.
+        await asyncio.sleep(_REGISTER_RETRY_SECONDS)
+        if not self._closed and user_id not in self._latest:
+            self._register(user_id)
+
     async def _offline_after_grace(self, user_id: int) -> None:
         await asyncio.sleep(self._grace)
         if self._going_offline.get(user_id) is asyncio.current_task():
@@ -255,8 +264,10 @@ class PresenceService:
                     self._registered.discard(user_id)
                 if change is not None:
                     await self.publish_changes([change])
-        except Exception as exc:  # a background task: log; the next change (or a resync) fixes it
+        except Exception as exc:  # a background task: log, and try again a moment later
             logger.warning("presence of user %d not registered: %r", user_id, exc)
+            if not self._closed:
+                self._spawn(self._register_later(user_id))
         finally:
             users[0] -= 1
             if not users[0]:

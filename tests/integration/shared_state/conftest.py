@@ -137,9 +137,9 @@ class RedisProxy:
         self._server: asyncio.Server | None = None
         self._transports: set[asyncio.Transport] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
-        # When set, the next connection that sends a PUBLISH is aborted (a link that breaks
-        # at exactly that moment); the command never reaches Redis.
-        self.break_next_publish = False
+        # The next this many connections that send a PUBLISH are aborted (a link that
+        # breaks at exactly that moment); the command never reaches Redis.
+        self.break_publishes = 0
 
     @property
     def url(self) -> str:
@@ -197,8 +197,8 @@ class RedisProxy:
     ) -> None:
         try:
             while data := await source.read(65536):
-                if outgoing and self.break_next_publish and b"PUBLISH" in data.upper():
-                    self.break_next_publish = False
+                if outgoing and self.break_publishes and b"PUBLISH" in data.upper():
+                    self.break_publishes -= 1
                     return
                 sink.write(data)
                 await sink.drain()

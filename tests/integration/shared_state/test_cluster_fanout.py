@@ -141,10 +141,11 @@ async def test_the_resync_request_survives_a_link_that_breaks_again_while_sendin
     await redis_proxy.cut()
     await wait_until(lambda: not flaky.broker.up, "the flaky node lost Redis")
     await flaky.fanout.publish([Delivery("test:note", Note(n=1), user_ids=[7])])
-    # Redis comes back, but the link breaks again just as the resync request goes out.
-    redis_proxy.break_next_publish = True
+    # Redis comes back, but the link breaks again just as the resync request goes out,
+    # and again when the client retries it on a fresh connection.
+    redis_proxy.break_publishes = 2
     await redis_proxy.restore()
-    await wait_until(lambda: not redis_proxy.break_next_publish, "the request was lost once")
+    await wait_until(lambda: not redis_proxy.break_publishes, "the request was lost")
 
     # The node reconnects again (backing off 2 s at most); user 7 must still be told to resync.
     await wait_until(lambda: len(flaky.resyncs) >= 3, "the node reconnected once more")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.shared_state.conftest import Cluster, Node, RedisProxy, wait_until
 from vaultroom.cluster import BrokerDown
-from vaultroom.fanout.rooms import presence_rooms
+from vaultroom.fanout.rooms import SIGNED_IN_ROOM, presence_rooms
 from vaultroom.services.presence import PresenceChange
 
 
@@ -148,6 +148,8 @@ async def test_the_users_of_a_silent_node_are_taken_offline_by_a_live_one(
     cluster: Cluster,
 ) -> None:
     survivor = await cluster.start("survivor", heartbeat_seconds=0.1, timeout_seconds=1.5)
+    # Beating (so it is not reaped itself), with a timeout that never reaps anyone.
+    observer = await cluster.start("observer", heartbeat_seconds=0.1, beat=True)
     doomed = await cluster.start("doomed")  # no heartbeat at all: it dies once it goes silent
     await survivor.presence.join(1)
     await doomed.presence.join(1)  # held by both: stays online
@@ -158,6 +160,12 @@ async def test_the_users_of_a_silent_node_are_taken_offline_by_a_live_one(
     await wait_until(lambda: len(survivor.reaped) >= 2, "the survivor reaped the silent node")
 
     assert sorted((c.user_id, c.online) for c in survivor.reaped) == [(2, False), (3, False)]
+    # Events the dead node committed but never published are in the history: every
+    # client of every node is told to resync, once.
+    # (Each node also tells its own sockets to resync when it connects to Redis.)
+    await wait_until(lambda: len(observer.sio.of("resync")) >= 2, "the observer was told")
+    assert observer.sio.of("resync") == [({}, SIGNED_IN_ROOM)] * 2
+    assert survivor.sio.of("resync")[-1:] == [({}, SIGNED_IN_ROOM)]
     # Offline cluster-wide: the next join is a transition; user 1 still counts as online.
     assert await survivor.presence.join(2) is not None
     assert await survivor.presence.join(1) is None
