@@ -61,6 +61,23 @@ class Settings(BaseSettings):
     messages_page_max: int = Field(default=200, ge=1, le=1000)
     # Sends per user (socket and REST together), in the ``limits`` notation.
     send_rate_limit: str = "30/10 seconds"
+    # Other socket events per user (typing, read markers, edits, deletes...).
+    socket_event_rate_limit: str = "60/10 seconds"
+    # Authenticated REST requests per user.
+    rest_rate_limit: str = "600/minute"
+    # Failed sign-ins per account (known or not): beyond this, sign-ins to that account
+    # are refused (429) until the window slides past them; a correct password too.
+    login_failure_account_limit: str = "5/15 minutes"
+    # Failed sign-ins per client address, whatever the accounts.
+    login_failure_ip_limit: str = "20/15 minutes"
+    # Registration attempts per client address.
+    registration_ip_limit: str = "10/hour"
+    # Client addresses the per-address limits do not apply to (comma-separated IPs or
+    # networks; empty: none). Loopback by default: there, every client would share the
+    # address of a reverse proxy that does not forward theirs.
+    rate_limit_exempt_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1"]
+    )
     # A user's ``typing`` events in one conversation are relayed at most this often.
     typing_interval_seconds: float = Field(default=2.0, ge=0)
     # After a user's last socket closes they stay online this long (a reload does not flicker).
@@ -100,7 +117,33 @@ class Settings(BaseSettings):
         # VAULTROOM_REDIS_URL= (set but empty) means no Redis, as if unset; same for TLS files.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("send_rate_limit")
+    @field_validator("rate_limit_exempt_ips", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("rate_limit_exempt_ips")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @field_validator(
+        "send_rate_limit",
+        "socket_event_rate_limit",
+        "rest_rate_limit",
+        "login_failure_account_limit",
+        "login_failure_ip_limit",
+        "registration_ip_limit",
+    )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         from limits import parse

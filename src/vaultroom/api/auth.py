@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from vaultroom.api.deps import (
     CallerDep,
@@ -14,6 +14,7 @@ from vaultroom.api.deps import (
     clear_session_cookie,
     set_session_cookie,
 )
+from vaultroom.schemas.audit import AuditPage
 from vaultroom.schemas.auth import (
     LoginIn,
     PasswordChangeIn,
@@ -22,6 +23,7 @@ from vaultroom.schemas.auth import (
     SignedInOut,
 )
 from vaultroom.schemas.errors import ErrorResponse
+from vaultroom.schemas.text import NO_CONTROL_CHARACTERS
 from vaultroom.schemas.users import MeOut
 from vaultroom.services.container import Services
 from vaultroom.services.sessions import IssuedSession
@@ -29,9 +31,24 @@ from vaultroom.services.sessions import IssuedSession
 router = APIRouter(
     prefix="/auth",
     tags=["auth"],
-    responses={422: {"model": ErrorResponse}},
+    responses={
+        413: {"model": ErrorResponse},  # a body over VAULTROOM_MAX_REQUEST_BYTES
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+    },
 )
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}}
+
+AuditLimit = Annotated[
+    int,
+    Query(
+        ge=1, le=1000, description="Page size; above VAULTROOM_USERS_PAGE_MAX (100) it is lowered"
+    ),
+]
+AuditCursor = Annotated[
+    str | None,
+    Query(max_length=32, pattern=NO_CONTROL_CHARACTERS, description="The previous next_cursor"),
+]
 
 
 def _signed_in(
@@ -74,9 +91,11 @@ async def login(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)
-async def logout(caller: CallerDep, services: ServicesDep, request: Request) -> Response:
+async def logout(
+    caller: CallerDep, services: ServicesDep, client: ClientDep, request: Request
+) -> Response:
     """Revoke the session used for this request."""
-    await services.sessions.logout(caller)
+    await services.sessions.logout(caller, client)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookie(response, request, services.settings)
     return response
@@ -99,16 +118,29 @@ async def list_sessions(caller: CallerDep, services: ServicesDep) -> SessionsOut
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**_UNAUTHORIZED, 404: {"model": ErrorResponse}},
 )
-async def revoke_session(session_id: RowId, caller: CallerDep, services: ServicesDep) -> Response:
+async def revoke_session(
+    session_id: RowId, caller: CallerDep, services: ServicesDep, client: ClientDep
+) -> Response:
     """Revoke one of the caller's sessions."""
-    await services.sessions.revoke(caller, session_id)
+    await services.sessions.revoke(caller, session_id, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=_UNAUTHORIZED)
 async def change_password(
-    data: PasswordChangeIn, caller: CallerDep, services: ServicesDep
+    data: PasswordChangeIn, caller: CallerDep, services: ServicesDep, client: ClientDep
 ) -> Response:
     """Change the caller's password; every other session is revoked."""
-    await services.accounts.change_password(caller, data)
+    await services.accounts.change_password(caller, data, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/audit", responses=_UNAUTHORIZED)
+async def own_audit_events(
+    caller: CallerDep,
+    services: ServicesDep,
+    limit: AuditLimit = 50,
+    cursor: AuditCursor = None,
+) -> AuditPage:
+    """The caller's security events (sign-ins, password changes...), newest first."""
+    return await services.audit.own_events(caller, cursor=cursor, limit=limit)

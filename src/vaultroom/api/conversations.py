@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from vaultroom.api.deps import CallerDep, RowId, SeqQuery, ServicesDep
+from vaultroom.api.deps import CallerDep, ClientDep, RowId, SeqQuery, ServicesDep
 from vaultroom.schemas.conversations import (
     AddMemberIn,
     ConversationOut,
@@ -26,7 +26,12 @@ from vaultroom.services.errors import InvalidInput
 router = APIRouter(
     prefix="/conversations",
     tags=["conversations"],
-    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    responses={
+        401: {"model": ErrorResponse},
+        413: {"model": ErrorResponse},  # a body over VAULTROOM_MAX_REQUEST_BYTES
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+    },
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
 _MANAGE: dict[int | str, dict[str, Any]] = {
@@ -97,11 +102,16 @@ async def remove_member(
 
 @router.patch("/{conversation_id}/members/{user_id}", responses=_MANAGE)
 async def set_member_role(
-    conversation_id: RowId, user_id: RowId, body: RoleIn, caller: CallerDep, services: ServicesDep
+    conversation_id: RowId,
+    user_id: RowId,
+    body: RoleIn,
+    caller: CallerDep,
+    services: ServicesDep,
+    client: ClientDep,
 ) -> ConversationOut:
     """Make a member an admin, or a plain member again (the owner only)."""
     return await services.conversations.set_role(
-        caller.user.id, conversation_id, user_id, body.role
+        caller.user.id, conversation_id, user_id, body.role, client
     )
 
 
@@ -148,7 +158,12 @@ async def list_messages(
 @router.post(
     "/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": MessageEnvelope}, 429: {"model": ErrorResponse}, **_NOT_FOUND},
+    responses={
+        200: {"model": MessageEnvelope},
+        409: {"model": ErrorResponse},  # the client_msg_id was used in another conversation
+        429: {"model": ErrorResponse},
+        **_NOT_FOUND,
+    },
 )
 async def send_message(
     conversation_id: RowId,

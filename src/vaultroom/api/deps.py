@@ -54,7 +54,8 @@ def read_credentials(request: Request, settings: Settings) -> tuple[str | None, 
 
 
 async def current_caller(request: Request, services: ServicesDep) -> AuthContext:
-    """The authenticated caller, or 401; a cookie-authenticated write must be same-origin."""
+    """The authenticated caller, or 401; a cookie-authenticated write must be same-origin;
+    429 when the caller made too many requests (``VAULTROOM_REST_RATE_LIMIT``)."""
     token, via_cookie = read_credentials(request, services.settings)
     if not token:
         raise Unauthorized("Sign in to continue.")
@@ -71,7 +72,9 @@ async def current_caller(request: Request, services: ServicesDep) -> AuthContext
         )
     ):
         raise Forbidden("Cross-site request refused.", code="cross_site_request")
-    return await services.sessions.authenticate(token, client_info(request))
+    caller = await services.sessions.authenticate(token, client_info(request))
+    await services.throttles.request(caller.user.id)
+    return caller
 
 
 CallerDep = Annotated[AuthContext, Depends(current_caller)]

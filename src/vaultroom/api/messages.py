@@ -16,7 +16,9 @@ router = APIRouter(
         403: {"model": ErrorResponse},
         404: {"model": ErrorResponse},
         409: {"model": ErrorResponse},
+        413: {"model": ErrorResponse},  # a body over VAULTROOM_MAX_REQUEST_BYTES
         422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
     },
 )
 

@@ -14,7 +14,11 @@ from vaultroom.schemas.users import UserOut, UsersPage
 router = APIRouter(
     prefix="/users",
     tags=["users"],
-    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    responses={
+        401: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+    },
 )
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models: the tables of VaultRoom."""
 
+from vaultroom.models.audit import AuditEvent, AuditKind
 from vaultroom.models.base import Base
 from vaultroom.models.conversation import (
     Conversation,
@@ -12,6 +13,8 @@ from vaultroom.models.session import AuthSession
 from vaultroom.models.user import User, UserRole
 
 __all__ = [
+    "AuditEvent",
+    "AuditKind",
     "AuthSession",
     "Base",
     "Conversation",

@@ -67,21 +67,27 @@ def register_event_handlers(
 ) -> None:
     """Attach every client event of the contract to ``sio``."""
 
-    def on(event: str, model: type[PayloadT], handler: Handler[PayloadT]) -> None:
+    def on(
+        event: str, model: type[PayloadT], handler: Handler[PayloadT], *, limited: bool = True
+    ) -> None:
+        # ``limited``: counted against VAULTROOM_SOCKET_EVENT_RATE_LIMIT (sends have their own).
         async def handle(sid: str, *args: Any) -> Ack:
             caller = callers.get(sid)
             if caller is None:
                 return error_ack(ErrorDetail(code="unauthorized", message="Sign in first."))
-            if len(args) != 1 or not isinstance(args[0], dict):
-                return _invalid(f"'{event}' takes one object as its payload.")
+            services = get_services()
             try:
-                payload = model.model_validate(args[0])
-            except ValidationError as exc:
-                fields = error_fields(exc.errors())
-                summary = "; ".join(f"{name}: {message}" for name, message in fields.items())
-                return _invalid(f"Invalid input ({summary}).", fields)
-            try:
-                return await handler(get_services(), caller, payload)
+                if limited:
+                    await services.throttles.socket_event(caller.user_id)
+                if len(args) != 1 or not isinstance(args[0], dict):
+                    return _invalid(f"'{event}' takes one object as its payload.")
+                try:
+                    payload = model.model_validate(args[0])
+                except ValidationError as exc:
+                    fields = error_fields(exc.errors())
+                    summary = "; ".join(f"{name}: {message}" for name, message in fields.items())
+                    return _invalid(f"Invalid input ({summary}).", fields)
+                return await handler(services, caller, payload)
             except ServiceError as exc:
                 ack = error_ack(ErrorDetail(code=exc.code, message=exc.message, fields=exc.fields))
                 return _with_retry_after(ack, getattr(exc, "retry_after", None))
@@ -102,7 +108,7 @@ def register_event_handlers(
             ErrorDetail(code="unknown_event", message=f"No such event: {event[:64]!r}.")
         )
 
-    on("message:send", SendMessageEvent, _send_message)
+    on("message:send", SendMessageEvent, _send_message, limited=False)
     on("message:edit", EditMessageEvent, _edit_message)
     on("message:delete", DeleteMessageEvent, _delete_message)
     on("conversation:read", ReadEvent, _mark_read)

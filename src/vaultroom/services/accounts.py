@@ -5,13 +5,16 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from vaultroom.db import Database
-from vaultroom.models import User, UserRole
+from vaultroom.models import AuditKind, User, UserRole
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import LoginIn, PasswordChangeIn, RegisterIn
 from vaultroom.security.password_policy import password_problem
 from vaultroom.security.passwords import PasswordHasher
+from vaultroom.services import audit
+from vaultroom.services.audit import AuditLog, attempted_login
 from vaultroom.services.errors import Conflict, InvalidInput, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession, SessionService
+from vaultroom.services.throttles import Throttles
 from vaultroom.store import sessions as sessions_store
 from vaultroom.store import users as users_store
 
@@ -22,13 +25,24 @@ WRONG_CURRENT_PASSWORD = "The current password is wrong."  # noqa: S105 - a mess
 class AccountService:
     """Creates accounts and checks passwords."""
 
-    def __init__(self, db: Database, hasher: PasswordHasher, sessions: SessionService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher,
+        sessions: SessionService,
+        throttles: Throttles,
+        audit_log: AuditLog,
+    ) -> None:
         self._db = db
         self._hasher = hasher
         self._sessions = sessions
+        self._throttles = throttles
+        self._audit = audit_log
 
     async def register(self, data: RegisterIn, client: ClientInfo) -> IssuedSession:
-        """Create an account and sign it in, in one transaction."""
+        """Create an account and sign it in, in one transaction (attempts are limited
+        per client address)."""
+        await self._throttles.registration(client.ip)
         _user, issued = await self._create(
             username=data.username,
             email=str(data.email),
@@ -89,6 +103,13 @@ class AccountService:
                 issued = None
                 if client is not None:
                     issued = await self._sessions.open_session(session, user, client)
+                await audit.record(
+                    session,
+                    AuditKind.REGISTER,
+                    user_id=user.id,
+                    client=client,
+                    details={"role": role.value, "via": "api" if client is not None else "cli"},
+                )
         except IntegrityError:
             # Someone took the name between the check and the insert.
             await self._ensure_unique(username, email)
@@ -105,11 +126,23 @@ class AccountService:
                 raise Conflict(message, code="email_taken", fields={"email": message})
 
     async def login(self, data: LoginIn, client: ClientInfo) -> IssuedSession:
-        """Sign in by username or email; unknown user and wrong password look the same."""
+        """Sign in by username or email; unknown user and wrong password look the same,
+        and so do their throttles (429 after too many failures, for either)."""
         async with self._db.snapshot() as session:
             user = await users_store.find_user_by_login(session, data.login)
+        account_key = (
+            f"user:{user.id}" if user is not None else f"login:{attempted_login(data.login)}"
+        )
+        await self._throttles.check_sign_in(account_key, client.ip)
         stored_hash = user.password_hash if user is not None else None
         if not await self._hasher.verify(stored_hash, data.password) or user is None:
+            await self._throttles.sign_in_failed(account_key, client.ip)
+            await self._audit.record_alone(
+                AuditKind.LOGIN_FAILURE,
+                user_id=user.id if user is not None else None,
+                client=client,
+                details=None if user is not None else {"login": attempted_login(data.login)},
+            )
             raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
         new_hash = None
         if self._hasher.needs_rehash(user.password_hash):
@@ -121,9 +154,19 @@ class AccountService:
                 raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
             if new_hash is not None:
                 await users_store.set_password_hash(session, user.id, new_hash)
-            return await self._sessions.open_session(session, user, client)
+            issued = await self._sessions.open_session(session, user, client)
+            await audit.record(
+                session,
+                AuditKind.LOGIN_SUCCESS,
+                user_id=user.id,
+                client=client,
+                details={"session_id": issued.session_id},
+            )
+            return issued
 
-    async def change_password(self, caller: AuthContext, data: PasswordChangeIn) -> None:
+    async def change_password(
+        self, caller: AuthContext, data: PasswordChangeIn, client: ClientInfo | None = None
+    ) -> None:
         """Replace the caller's password and sign out every other session, atomically."""
         async with self._db.snapshot() as session:
             user = await users_store.get_user(session, caller.user.id)
@@ -139,6 +182,13 @@ class AccountService:
             await users_store.set_password_hash(session, user.id, new_hash)
             revoked = await sessions_store.revoke_other_sessions(
                 session, user_id=user.id, keep_session_id=caller.session_id, now=utcnow()
+            )
+            await audit.record(
+                session,
+                AuditKind.PASSWORD_CHANGE,
+                user_id=user.id,
+                client=client,
+                details={"sessions_revoked": len(revoked)},
             )
         await self._sessions.notify_revoked(revoked)
 

@@ -11,6 +11,7 @@ from vaultroom.db import Database
 from vaultroom.fanout import Fanout
 from vaultroom.security.passwords import PasswordHasher
 from vaultroom.services.accounts import AccountService
+from vaultroom.services.audit import AuditLog
 from vaultroom.services.conversation_views import ConversationViews
 from vaultroom.services.conversations import ConversationService
 from vaultroom.services.message_writer import MessageWriter
@@ -18,6 +19,7 @@ from vaultroom.services.messages import MessageService
 from vaultroom.services.presence import LocalPresence, PresenceBackend, PresenceService
 from vaultroom.services.rate_limits import Throttle
 from vaultroom.services.sessions import SessionService
+from vaultroom.services.throttles import Throttles
 from vaultroom.services.typing import TypingRelay
 from vaultroom.services.users import UserDirectory
 from vaultroom.settings import Settings
@@ -38,6 +40,8 @@ class Services:
     messages: MessageService
     typing: TypingRelay
     writer: MessageWriter
+    throttles: Throttles
+    audit: AuditLog
     # Whether the cluster broker answers (None on a single node: there is none).
     broker_check: Callable[[], Awaitable[bool]] | None = None
 
@@ -74,13 +78,15 @@ def build_services(
     writer = MessageWriter(
         db, fanout, batch_max=settings.write_batch_max, queue_max=settings.write_queue_max
     )
+    throttles = Throttles(settings, shared)
+    audit_log = AuditLog(db, settings)
     return Services(
         settings=settings,
         db=db,
         fanout=fanout,
         presence=presence,
         sessions=sessions,
-        accounts=AccountService(db, PasswordHasher(settings), sessions),
+        accounts=AccountService(db, PasswordHasher(settings), sessions, throttles, audit_log),
         users=users,
         conversations=ConversationService(db, ConversationViews(users), fanout, settings),
         messages=MessageService(db, writer, fanout, settings, shared),
@@ -90,5 +96,7 @@ def build_services(
             Throttle(settings.typing_interval_seconds, shared, prefix=settings.redis_prefix),
         ),
         writer=writer,
+        throttles=throttles,
+        audit=audit_log,
         broker_check=broker_check,
     )

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.db import Database
 from vaultroom.fanout import Delivery, Fanout
-from vaultroom.models import Conversation, ConversationKind, ConversationMember, MemberRole
+from vaultroom.models import (
+    AuditKind,
+    Conversation,
+    ConversationKind,
+    ConversationMember,
+    MemberRole,
+)
 from vaultroom.models.base import utcnow
 from vaultroom.models.conversation import direct_key
 from vaultroom.schemas.conversations import (
@@ -29,8 +35,10 @@ from vaultroom.schemas.events import (
     ReadMarkerEvent,
 )
 from vaultroom.schemas.text import clean_name
+from vaultroom.services import audit
 from vaultroom.services.conversation_views import ConversationViews
 from vaultroom.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vaultroom.services.sessions import ClientInfo
 from vaultroom.settings import Settings
 from vaultroom.store import conversations as conversations_store
 from vaultroom.store import users as users_store
@@ -249,7 +257,12 @@ class ConversationService:
         await self._announce(change)
 
     async def set_role(
-        self, user_id: int, conversation_id: int, target_id: int, role: str
+        self,
+        user_id: int,
+        conversation_id: int,
+        target_id: int,
+        role: str,
+        client: ClientInfo | None = None,
     ) -> ConversationOut:
         """The owner makes a member an admin or a plain member again."""
         if role not in {MemberRole.ADMIN.value, MemberRole.MEMBER.value}:
@@ -270,8 +283,20 @@ class ConversationService:
             if target.role == role:
                 (view,) = await self._views.for_viewer(session, user_id, [(conversation, member)])
                 return view
-            target.role = role
+            previous_role, target.role = target.role, role
             await session.flush()
+            await audit.record(
+                session,
+                AuditKind.ROLE_CHANGE,
+                user_id=user_id,
+                client=client,
+                details={
+                    "conversation_id": conversation_id,
+                    "member_id": target_id,
+                    "from": previous_role,
+                    "to": role,
+                },
+            )
             change = await self._change(session, conversation, user_id)
         await self._announce(change)
         return _mine(change)

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.db import Database
 from vaultroom.fanout import Fanout
-from vaultroom.models import AuthSession, User
+from vaultroom.models import AuditKind, AuthSession, User
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import SessionOut
 from vaultroom.security.tokens import hash_token, new_session_token
+from vaultroom.services import audit
 from vaultroom.services.errors import NotFound, Unauthorized
 from vaultroom.settings import Settings
 from vaultroom.store import sessions as sessions_store
@@ -57,6 +58,7 @@ class IssuedSession:
     user: User
     token: str
     expires_at: datetime
+    session_id: int
 
 
 class SessionService:
@@ -79,7 +81,7 @@ class SessionService:
         token = new_session_token()
         now = utcnow()
         expires_at = now + self._settings.session_absolute_lifetime
-        await sessions_store.insert_session(
+        row = await sessions_store.insert_session(
             session,
             user_id=user.id,
             token_hash=hash_token(token),
@@ -88,7 +90,7 @@ class SessionService:
             user_agent=client.user_agent,
             ip=client.ip,
         )
-        return IssuedSession(user=user, token=token, expires_at=expires_at)
+        return IssuedSession(user=user, token=token, expires_at=expires_at, session_id=row.id)
 
     def _is_live(self, row: AuthSession, now: datetime) -> bool:
         return (
@@ -147,16 +149,31 @@ class SessionService:
             for row in rows
         ]
 
-    async def revoke(self, caller: AuthContext, session_id: int) -> None:
+    async def revoke(
+        self, caller: AuthContext, session_id: int, client: ClientInfo | None = None
+    ) -> None:
         """Revoke one of the caller's own sessions (404 for anyone else's)."""
+        await self._revoke(caller, session_id, AuditKind.SESSION_REVOKED, client)
+
+    async def logout(self, caller: AuthContext, client: ClientInfo | None = None) -> None:
+        """Revoke the session the caller used."""
+        await self._revoke(caller, caller.session_id, AuditKind.LOGOUT, client)
+
+    async def _revoke(
+        self, caller: AuthContext, session_id: int, kind: AuditKind, client: ClientInfo | None
+    ) -> None:
         async with self._db.transaction() as session:
             revoked = await sessions_store.revoke_session(
                 session, user_id=caller.user.id, session_id=session_id, now=utcnow()
             )
+            if revoked:
+                await audit.record(
+                    session,
+                    kind,
+                    user_id=caller.user.id,
+                    client=client,
+                    details={"session_id": session_id},
+                )
         if not revoked:
             raise NotFound("No such session.")
         await self.notify_revoked([session_id])
-
-    async def logout(self, caller: AuthContext) -> None:
-        """Revoke the session the caller used."""
-        await self.revoke(caller, caller.session_id)

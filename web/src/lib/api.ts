@@ -8,6 +8,7 @@
  */
 import { i18n } from "../i18n";
 import type {
+  AuditPage,
   Conversation,
   ListUsersParams,
   LoginInput,
@@ -206,6 +207,15 @@ export const api = {
   async listSessions(signal?: AbortSignal): Promise<Session[]> {
     const { sessions } = await request<{ sessions: Session[] }>("/api/auth/sessions", { signal });
     return sessions;
+  },
+
+  /** The caller's security events (sign-ins, password changes...), newest first. */
+  listAuditEvents({ limit, cursor, signal }: { limit?: number; cursor?: string | null; signal?: AbortSignal } = {}): Promise<AuditPage> {
+    const params = new URLSearchParams();
+    if (limit !== undefined) params.set("limit", String(limit));
+    if (cursor) params.set("cursor", cursor);
+    const query = params.toString();
+    return request<AuditPage>(query ? `/api/auth/audit?${query}` : "/api/auth/audit", { signal });
   },
 
   revokeSession(id: number): Promise<void> {

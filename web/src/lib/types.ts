@@ -61,6 +61,34 @@ export interface Session {
   current: boolean;
 }
 
+/** What an audit log entry records (`GET /api/auth/audit`). */
+export type AuditKind =
+  | "register"
+  | "login_success"
+  | "login_failure"
+  | "logout"
+  | "password_change"
+  | "session_revoked"
+  | "role_change"
+  | "two_factor_enabled"
+  | "two_factor_disabled"
+  | "recovery_code_used";
+
+export interface AuditEvent {
+  id: number;
+  user_id: number | null;
+  kind: AuditKind;
+  created_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  details: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_cursor: string | null;
+}
+
 export type ConversationKind = "direct" | "group";
 export type MemberRole = "owner" | "admin" | "member";
 

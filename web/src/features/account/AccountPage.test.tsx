@@ -11,9 +11,19 @@ const sessions = [
   { id: 2, created_at: "2024-06-01T00:00:00Z", last_used_at: "2024-06-02T00:00:00Z", expires_at: "2030-01-01T00:00:00Z", user_agent: null, ip: null, current: false },
 ];
 
+const activity = [
+  { id: 9, user_id: 1, kind: "login_failure", created_at: new Date().toISOString(), ip: "203.0.113.7", user_agent: "Mozilla/5.0 (Windows NT 10.0) Firefox/131.0", details: {} },
+  { id: 8, user_id: 1, kind: "login_success", created_at: "2024-06-02T00:00:00Z", ip: "127.0.0.1", user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36", details: { session_id: 1 } },
+  { id: 3, user_id: 1, kind: "register", created_at: "2024-06-01T00:00:00Z", ip: null, user_agent: null, details: {} },
+];
+
 function accountApi() {
   let list = sessions;
   return chatApi([], {}, {
+    "GET /api/auth/audit": ({ url }) =>
+      url.searchParams.get("cursor") === "8"
+        ? json(200, { events: activity.slice(2), next_cursor: null })
+        : json(200, { events: activity.slice(0, 2), next_cursor: "8" }),
     "GET /api/auth/sessions": () => json(200, { sessions: list }),
     "DELETE /api/auth/sessions/2": () => {
       list = list.filter((s) => s.id !== 2);
@@ -39,6 +49,40 @@ describe("AccountPage", () => {
     await user.click(within(other).getByRole("button", { name: "Revoke" }));
     await waitFor(() => expect(screen.getAllByTestId("session-item")).toHaveLength(1));
     expect(server.to("DELETE /api/auth/sessions/2")).toHaveLength(1);
+  });
+
+  it("shows the security activity: what, from which device and address, older on demand", async () => {
+    const server = accountApi();
+    const { user } = renderApp("/account");
+    expect(await screen.findByRole("heading", { name: "Security activity" })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByTestId("activity-item")).toHaveLength(2));
+    const [failure, success] = screen.getAllByTestId("activity-item") as [HTMLElement, HTMLElement];
+    expect(within(failure).getByText("Failed sign-in")).toBeInTheDocument();
+    expect(within(failure).getByText("Firefox · Windows · From 203.0.113.7")).toBeInTheDocument();
+    expect(within(success).getByText("Signed in")).toBeInTheDocument();
+    expect(within(success).getByText("Chrome · Linux · From 127.0.0.1")).toBeInTheDocument();
+    expect(within(success).getByRole("time")).toHaveAttribute("datetime", "2024-06-02T00:00:00Z");
+
+    await user.click(screen.getByRole("button", { name: "Show older activity" }));
+    await waitFor(() => expect(screen.getAllByTestId("activity-item")).toHaveLength(3));
+    const oldest = screen.getAllByTestId("activity-item")[2] as HTMLElement;
+    expect(within(oldest).getByText("Account created")).toBeInTheDocument();
+    expect(within(oldest).getByText("Unknown device")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Show older activity" })).toBeNull();
+    expect(server.to("GET /api/auth/audit").map((call) => call.url.searchParams.get("cursor"))).toEqual([null, "8"]);
+  });
+
+  it("shows the security activity in French", async () => {
+    accountApi();
+    await i18n.changeLanguage("fr");
+    try {
+      renderApp("/account");
+      expect(await screen.findByRole("heading", { name: "Activité de sécurité" })).toBeInTheDocument();
+      expect(await screen.findByText("Échec de connexion")).toBeInTheDocument();
+      expect(screen.getByText("Firefox · Windows · Depuis 203.0.113.7")).toBeInTheDocument();
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 
   it("changes the password, showing a wrong current password inline", async () => {

@@ -9,6 +9,7 @@ import { useLogout, useMe } from "../auth/queries";
 import { PageHeader } from "../conversations/PageHeader";
 import { displayName } from "../conversations/conversationList";
 import { PasswordForm } from "./PasswordForm";
+import { SecurityActivity } from "./SecurityActivity";
 import { SessionsList } from "./SessionsList";
 
 const LANGUAGE_NAMES: Record<Language, string> = { en: "English", fr: "Français" };
@@ -62,6 +63,10 @@ export function AccountPage() {
 
           <Section title={t("account.changePassword")}>
             <PasswordForm />
+          </Section>
+
+          <Section title={t("account.activity")} description={t("account.activityHelp")}>
+            <SecurityActivity />
           </Section>
 
           <Button
