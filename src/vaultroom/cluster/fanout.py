@@ -86,6 +86,8 @@ class ClusterFanout:
 
     async def revoke_sessions(self, session_ids: Sequence[int]) -> None:
         """End the sessions' sockets here and on every other node."""
+        if not session_ids:
+            return
         await self._local.revoke_sessions(session_ids)
         try:
             await self._broker.publish([(None, {"k": "revoke", "s": list(session_ids)})])

@@ -45,7 +45,8 @@ class SessionSweeper:
         others used."""
         services = self._get_services()
         ended = await services.sessions.check_connected(self.held_sessions())
-        await services.fanout.revoke_sessions(ended)
+        if ended:
+            await services.fanout.revoke_sessions(ended)
         return ended
 
     def start(self) -> None:
