@@ -136,6 +136,12 @@ def run_messages(
     """Open the plans' sockets, run the senders for ``ctx.duration``, verify, close."""
     pool, server = ctx.pool, ctx.server
     senders = sum(len(plan["senders"]) for plan in plans)
+    if server.kind == "vaultroom":
+        # Like the web app, which watches only the people it shows: these runs measure
+        # messages, so their sockets watch nobody's presence (the idle run measures it).
+        for plan in plans:
+            for spec in plan["sockets"]:
+                spec.setdefault("watch", [])
     connect_started = time.monotonic()
     opened = pool.each("open", plans)
     connect_seconds = time.monotonic() - connect_started
