@@ -291,20 +291,17 @@ class ClusterPresence:
     ) -> PresenceChange | None:
         if not self._broker.up:
             raise BrokerDown("not connected")  # the reconnect registers this node's users
-        try:
-            version = await self._scripts[script](
-                args=[self._broker.prefix, self._broker.node_id, user_id]
-            )
-        except Exception as exc:
-            raise BrokerDown(str(exc)) from exc
+        version = await self._run(script, self._broker.node_id, user_id)
         return PresenceChange(user_id, online, int(version)) if int(version) else None
 
-    async def _run_changes(self, script: str, *args: str | int) -> list[PresenceChange]:
+    async def _run(self, script: str, *args: str | int) -> Any:
         try:
-            flat = await self._scripts[script](args=[self._broker.prefix, *args])
+            return await self._scripts[script](args=[self._broker.prefix, *args])
         except Exception as exc:
             raise BrokerDown(str(exc)) from exc
-        return _changes(flat)
+
+    async def _run_changes(self, script: str, *args: str | int) -> list[PresenceChange]:
+        return _changes(await self._run(script, *args))
 
     async def _apply(self, change: PresenceChange, last_seen_at: datetime) -> None:
         if change.version <= self._versions.get(change.user_id, self._floor):
@@ -356,10 +353,7 @@ class ClusterPresence:
 
     async def _reap(self) -> None:
         """Take the users of dead nodes offline (one script: exactly one node reaps each)."""
-        try:
-            flat = await self._scripts["reap"](args=[self._broker.prefix, self._timeout_ms])
-        except Exception as exc:
-            raise BrokerDown(str(exc)) from exc
+        flat = await self._run("reap", self._timeout_ms)
         reaped, changes = int(flat[0]), _changes(flat[1:])
         if changes and self._on_changes is not None:
             await self._on_changes(changes)
@@ -377,9 +371,7 @@ class ClusterPresence:
             if not self._broker.up:
                 continue  # the reconnect re-registers this node
             try:
-                if not await self._scripts["heartbeat"](
-                    args=[self._broker.prefix, self._broker.node_id]
-                ):
+                if not await self._run("heartbeat", self._broker.node_id):
                     # Declared dead (a long stall): register our users again.
                     await self._after_reconnect()
                 await self._publish_unpublished()
