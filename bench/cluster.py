@@ -18,35 +18,12 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from messaging import run, start_server, wait_ready
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new PostgreSQL database for one run, dropped afterwards."""
-    name = f"vaultroom_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+from servers import fresh_database
 
 
 def stop(servers: list[subprocess.Popen[bytes]]) -> None:
@@ -57,7 +34,7 @@ def stop(servers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def single_node(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
-    with fresh_database() as database_url:
+    with fresh_database("postgresql", workdir) as database_url:
         server = start_server(database_url, args.port, workdir)
         url = f"http://127.0.0.1:{args.port}"
         try:
@@ -72,7 +49,7 @@ def two_nodes(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
         "VAULTROOM_REDIS_URL": args.redis_url,
         "VAULTROOM_REDIS_PREFIX": f"bench{uuid.uuid4().hex[:8]}:",
     }
-    with fresh_database() as database_url:
+    with fresh_database("postgresql", workdir) as database_url:
         first = start_server(database_url, args.port, workdir, **cluster)
         servers = [first]
         urls = [f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"]

@@ -41,6 +41,7 @@ import redis
 import socketio
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
+from tests import waiting
 from tests.conftest import POSTGRES_URL, service_unavailable
 from tests.factories import DEFAULT_PASSWORD, RegisteredUser
 from tests.integration.shared_state.conftest import REDIS_URL, delete_prefixed
@@ -68,14 +69,8 @@ async def wait_until(
     within: float = WAIT_SECONDS,
     every: float = POLL_SECONDS,
 ) -> None:
-    """Poll ``condition`` (``every`` seconds) until it holds; fail saying ``what`` if it
-    never does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting until {what() if callable(what) else what}")
-        await asyncio.sleep(every)
+    """Poll ``condition`` until it holds; fail saying ``what`` if it never does."""
+    await waiting.wait_until(condition, what, within=within, every=every)
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 import socketio
 import uvicorn
 
+from tests import waiting
 from tests.factories import RegisteredUser, UserFactory
 from vaultroom.app import VaultRoomApp, create_app
 from vaultroom.services.container import Services
@@ -44,13 +45,8 @@ class LiveServer:
 
 
 async def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Poll ``condition`` until it holds; fail with ``what`` if it never does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_SECONDS
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting until {what}")
-        await asyncio.sleep(POLL_SECONDS)
+    """Poll ``condition`` until it holds (at most ``WAIT_SECONDS``); fail with ``what``."""
+    await waiting.wait_until(condition, what, within=WAIT_SECONDS, every=POLL_SECONDS)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 import socketio
 from redis.exceptions import RedisError
 
+from tests import waiting
 from tests.conftest import service_unavailable
 from tests.servers import free_ports
 from vaultroom.cluster import Broker, ClusterFanout, ClusterPresence
@@ -39,12 +40,7 @@ async def wait_until(
     condition: Callable[[], bool], what: str, *, within: float = WAIT_SECONDS
 ) -> None:
     """Poll ``condition`` until it holds; fail with ``what`` if it never does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting until {what}")
-        await asyncio.sleep(POLL_SECONDS)
+    await waiting.wait_until(condition, what, within=within, every=POLL_SECONDS)
 
 
 @pytest.fixture(scope="session")
