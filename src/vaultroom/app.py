@@ -12,7 +12,7 @@ import socketio
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from vaultroom.api import admin, auth, conversations, health, messages, users
+from vaultroom.api import admin, auth, conversations, health, messages, two_factor, users
 from vaultroom.api.docs import install_api_docs
 from vaultroom.api.errors import install_error_handlers
 from vaultroom.api.fallback import install_api_fallback
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None) -> VaultRoomApp:
         install_api_docs(api, title="VaultRoom")
     api.include_router(health.router)
     api.include_router(auth.router, prefix="/api")
+    api.include_router(two_factor.router, prefix="/api")
     api.include_router(users.router, prefix="/api")
     api.include_router(conversations.router, prefix="/api")
     api.include_router(messages.router, prefix="/api")

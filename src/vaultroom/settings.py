@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     login_failure_account_limit: str = "5/15 minutes"
     # Failed sign-ins per client address, whatever the accounts.
     login_failure_ip_limit: str = "20/15 minutes"
+    # Two-factor sign-in: the name authenticator apps show, how long a sign-in waits for
+    # its code after the password, and how many wrong codes it may take before it ends.
+    two_factor_issuer: str = Field(default="VaultRoom", min_length=1, max_length=64)
+    two_factor_challenge_seconds: int = Field(default=300, ge=30, le=3600)
+    two_factor_challenge_attempts: int = Field(default=5, ge=1, le=20)
     # Registration attempts per client address.
     registration_ip_limit: str = "10/hour"
     # Client addresses the per-address limits do not apply to (comma-separated IPs or

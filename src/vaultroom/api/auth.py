@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from vaultroom.api.deps import (
     CallerDep,
@@ -24,6 +25,7 @@ from vaultroom.schemas.auth import (
 )
 from vaultroom.schemas.errors import ErrorResponse
 from vaultroom.schemas.text import NO_CONTROL_CHARACTERS
+from vaultroom.schemas.two_factor import LoginSecondStepIn, TwoFactorChallengeOut
 from vaultroom.schemas.users import MeOut
 from vaultroom.services.container import Services
 from vaultroom.services.sessions import IssuedSession
@@ -77,16 +79,43 @@ async def register(
     return _signed_in(services, issued, request, response)
 
 
-@router.post("/login", responses=_UNAUTHORIZED)
+@router.post(
+    "/login",
+    response_model=SignedInOut,
+    responses={
+        **_UNAUTHORIZED,
+        202: {
+            "model": TwoFactorChallengeOut,
+            "description": "The password is right and the account has two-factor sign-in: "
+            "finish with POST /api/auth/login/2fa.",
+        },
+    },
+)
 async def login(
     data: LoginIn,
     services: ServicesDep,
     client: ClientDep,
     request: Request,
     response: Response,
-) -> SignedInOut:
+) -> SignedInOut | JSONResponse:
     """Sign in with a username or email and a password."""
-    issued = await services.accounts.login(data, client)
+    outcome = await services.accounts.login(data, client)
+    if isinstance(outcome, TwoFactorChallengeOut):
+        return JSONResponse(outcome.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return _signed_in(services, outcome, request, response)
+
+
+@router.post("/login/2fa", responses=_UNAUTHORIZED)
+async def login_second_step(
+    data: LoginSecondStepIn,
+    services: ServicesDep,
+    client: ClientDep,
+    request: Request,
+    response: Response,
+) -> SignedInOut:
+    """Finish a sign-in that answered 202: the challenge and a code from the
+    authenticator app, or a recovery code."""
+    issued = await services.two_factor.complete_login(data, client)
     return _signed_in(services, issued, request, response)
 
 

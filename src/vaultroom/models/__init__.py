@@ -10,6 +10,7 @@ from vaultroom.models.conversation import (
 )
 from vaultroom.models.message import Message
 from vaultroom.models.session import AuthSession
+from vaultroom.models.two_factor import LoginChallenge, RecoveryCode, TwoFactor
 from vaultroom.models.user import User, UserRole
 
 __all__ = [
@@ -20,8 +21,11 @@ __all__ = [
     "Conversation",
     "ConversationKind",
     "ConversationMember",
+    "LoginChallenge",
     "MemberRole",
     "Message",
+    "RecoveryCode",
+    "TwoFactor",
     "User",
     "UserRole",
 ]

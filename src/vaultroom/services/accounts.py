@@ -8,6 +8,7 @@ from vaultroom.db import Database
 from vaultroom.models import AuditKind, User, UserRole
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import LoginIn, PasswordChangeIn, RegisterIn
+from vaultroom.schemas.two_factor import TwoFactorChallengeOut
 from vaultroom.security.password_policy import password_problem
 from vaultroom.security.passwords import PasswordHasher
 from vaultroom.services import audit
@@ -15,11 +16,15 @@ from vaultroom.services.audit import AuditLog, attempted_login
 from vaultroom.services.errors import Conflict, InvalidInput, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession, SessionService
 from vaultroom.services.throttles import Throttles
+from vaultroom.services.two_factor import account_key, open_challenge
+from vaultroom.settings import Settings
 from vaultroom.store import sessions as sessions_store
+from vaultroom.store import two_factor as two_factor_store
 from vaultroom.store import users as users_store
 
 WRONG_CREDENTIALS = "Wrong username, email or password."
 WRONG_CURRENT_PASSWORD = "The current password is wrong."  # noqa: S105 - a message
+WRONG_PASSWORD = "The password is wrong."  # noqa: S105 - a message
 
 
 class AccountService:
@@ -28,12 +33,14 @@ class AccountService:
     def __init__(
         self,
         db: Database,
+        settings: Settings,
         hasher: PasswordHasher,
         sessions: SessionService,
         throttles: Throttles,
         audit_log: AuditLog,
     ) -> None:
         self._db = db
+        self._settings = settings
         self._hasher = hasher
         self._sessions = sessions
         self._throttles = throttles
@@ -125,18 +132,19 @@ class AccountService:
                 message = "An account already uses this email."
                 raise Conflict(message, code="email_taken", fields={"email": message})
 
-    async def login(self, data: LoginIn, client: ClientInfo) -> IssuedSession:
+    async def login(
+        self, data: LoginIn, client: ClientInfo
+    ) -> IssuedSession | TwoFactorChallengeOut:
         """Sign in by username or email; unknown user and wrong password look the same,
-        and so do their throttles (429 after too many failures, for either)."""
+        and so do their throttles (429 after too many failures, for either). An account
+        with two-factor on gets a challenge instead of a session (see ``two_factor``)."""
         async with self._db.snapshot() as session:
             user = await users_store.find_user_by_login(session, data.login)
-        account_key = (
-            f"user:{user.id}" if user is not None else f"login:{attempted_login(data.login)}"
-        )
-        await self._throttles.check_sign_in(account_key, client.ip)
+        key = account_key(user.id) if user is not None else f"login:{attempted_login(data.login)}"
+        await self._throttles.check_sign_in(key, client.ip)
         stored_hash = user.password_hash if user is not None else None
         if not await self._hasher.verify(stored_hash, data.password) or user is None:
-            await self._throttles.sign_in_failed(account_key, client.ip)
+            await self._throttles.sign_in_failed(key, client.ip)
             await self._audit.record_alone(
                 AuditKind.LOGIN_FAILURE,
                 user_id=user.id if user is not None else None,
@@ -154,6 +162,8 @@ class AccountService:
                 raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
             if new_hash is not None:
                 await users_store.set_password_hash(session, user.id, new_hash)
+            if await two_factor_store.is_enabled(session, user.id):
+                return await open_challenge(session, user.id, self._settings)
             issued = await self._sessions.open_session(session, user, client)
             await audit.record(
                 session,
@@ -168,18 +178,19 @@ class AccountService:
         self, caller: AuthContext, data: PasswordChangeIn, client: ClientInfo | None = None
     ) -> None:
         """Replace the caller's password and sign out every other session, atomically."""
-        async with self._db.snapshot() as session:
-            user = await users_store.get_user(session, caller.user.id)
-        if user is None or not await self._hasher.verify(user.password_hash, data.current_password):
-            raise self._wrong_current_password()
+        user = await self.check_password(
+            caller.user.id, data.current_password, "current_password", client
+        )
         problem = password_problem(data.new_password, username=user.username, email=user.email)
         if problem:
             raise InvalidInput(problem, fields={"new_password": problem})
         new_hash = await self._hasher.hash(data.new_password)
         async with self._db.transaction() as session:
             if await users_store.lock_password_hash(session, user.id) != user.password_hash:
-                raise self._wrong_current_password()  # changed by another session meanwhile
+                # changed by another session meanwhile
+                raise self._wrong_password("current_password")
             await users_store.set_password_hash(session, user.id, new_hash)
+            await two_factor_store.delete_challenges(session, user.id)
             revoked = await sessions_store.revoke_other_sessions(
                 session, user_id=user.id, keep_session_id=caller.session_id, now=utcnow()
             )
@@ -192,10 +203,22 @@ class AccountService:
             )
         await self._sessions.notify_revoked(revoked)
 
+    async def check_password(
+        self, user_id: int, password: str, field: str, client: ClientInfo | None
+    ) -> User:
+        """The user, when ``password`` is theirs; else ``InvalidInput`` on ``field``. Wrong
+        passwords count against the account's sign-in throttle, so a stolen session
+        cannot be used to guess the password behind it."""
+        ip = client.ip if client is not None else None
+        await self._throttles.check_sign_in(account_key(user_id), ip)
+        async with self._db.snapshot() as session:
+            user = await users_store.get_user(session, user_id)
+        if user is None or not await self._hasher.verify(user.password_hash, password):
+            await self._throttles.sign_in_failed(account_key(user_id), ip)
+            raise self._wrong_password(field)
+        return user
+
     @staticmethod
-    def _wrong_current_password() -> InvalidInput:
-        return InvalidInput(
-            WRONG_CURRENT_PASSWORD,
-            code="wrong_password",
-            fields={"current_password": WRONG_CURRENT_PASSWORD},
-        )
+    def _wrong_password(field: str) -> InvalidInput:
+        message = WRONG_CURRENT_PASSWORD if field == "current_password" else WRONG_PASSWORD
+        return InvalidInput(message, code="wrong_password", fields={field: message})

@@ -20,6 +20,7 @@ from vaultroom.services.presence import LocalPresence, PresenceBackend, Presence
 from vaultroom.services.rate_limits import Throttle
 from vaultroom.services.sessions import SessionService
 from vaultroom.services.throttles import Throttles
+from vaultroom.services.two_factor import TwoFactorService
 from vaultroom.services.typing import TypingRelay
 from vaultroom.services.users import UserDirectory
 from vaultroom.settings import Settings
@@ -35,6 +36,7 @@ class Services:
     presence: PresenceService
     sessions: SessionService
     accounts: AccountService
+    two_factor: TwoFactorService
     users: UserDirectory
     conversations: ConversationService
     messages: MessageService
@@ -80,13 +82,17 @@ def build_services(
     )
     throttles = Throttles(settings, shared)
     audit_log = AuditLog(db, settings)
+    accounts = AccountService(
+        db, settings, PasswordHasher(settings), sessions, throttles, audit_log
+    )
     return Services(
         settings=settings,
         db=db,
         fanout=fanout,
         presence=presence,
         sessions=sessions,
-        accounts=AccountService(db, PasswordHasher(settings), sessions, throttles, audit_log),
+        accounts=accounts,
+        two_factor=TwoFactorService(db, settings, sessions, throttles, accounts.check_password),
         users=users,
         conversations=ConversationService(db, ConversationViews(users), fanout, settings),
         messages=MessageService(db, writer, fanout, settings, shared),

@@ -196,6 +196,11 @@ PUBLIC: dict[tuple[str, str], Callable[[World], tuple[Probe, int]]] = {
         Probe("POST", "/api/auth/login", {"login": w.victim.username, "password": "not it at all"}),
         401,
     ),
+    # The second step of a sign-in, with a challenge nobody was given.
+    ("POST", "/api/auth/login/2fa"): lambda _w: (
+        Probe("POST", "/api/auth/login/2fa", {"challenge": "made-up", "code": "123456"}),
+        401,
+    ),
     # The catch-all answering unknown /api paths (404) and wrong methods (405).
     **{
         (method, "/api/{path:path}"): _unknown_route(method)
@@ -245,6 +250,34 @@ ROUTES: dict[tuple[str, str], Row] = {
         ],
         outsider=frozenset({200}),
         outsider_check=_own_events,
+    ),
+    # Two-factor sign-in: every call is about the caller's own account (no id to aim at
+    # the victim's); the password route may have changed the caller's password first.
+    ("GET", "/api/auth/2fa"): Row(
+        probes=lambda _w: [Probe("GET", "/api/auth/2fa")],
+        outsider=frozenset({200}),
+    ),
+    ("POST", "/api/auth/2fa/setup"): Row(
+        probes=lambda _w: [Probe("POST", "/api/auth/2fa/setup", {"password": DEFAULT_PASSWORD})],
+        outsider=frozenset({200, 422}),
+    ),
+    ("POST", "/api/auth/2fa/enable"): Row(
+        probes=lambda _w: [Probe("POST", "/api/auth/2fa/enable", {"code": "000000"})],
+        outsider=frozenset({409, 422}),
+    ),
+    ("POST", "/api/auth/2fa/disable"): Row(
+        probes=lambda _w: [
+            Probe("POST", "/api/auth/2fa/disable", {"password": DEFAULT_PASSWORD, "code": "1"})
+        ],
+        outsider=frozenset({409, 422}),
+    ),
+    ("POST", "/api/auth/2fa/recovery-codes"): Row(
+        probes=lambda _w: [
+            Probe(
+                "POST", "/api/auth/2fa/recovery-codes", {"password": DEFAULT_PASSWORD, "code": "1"}
+            )
+        ],
+        outsider=frozenset({409, 422}),
     ),
     # Administrators only: a plain user gets 403, whoever's events they ask for.
     ("GET", "/api/admin/audit"): Row(
