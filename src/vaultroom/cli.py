@@ -185,6 +185,32 @@ def _create_user_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _reset_two_factor(settings: Settings, username: str) -> str:
+    from vaultroom.fanout import NoClients
+    from vaultroom.services.container import build_services
+
+    services = build_services(settings, NoClients())
+    try:
+        done = await services.two_factor.reset(username)
+    finally:
+        await services.close()
+    if done:
+        return f"Two-factor sign-in is now off for {username}; they sign in with the password."
+    return f"Two-factor sign-in was already off for {username}."
+
+
+def _reset_two_factor_command(settings: Settings, username: str) -> int:
+    from vaultroom.services.errors import ServiceError
+
+    migrate(settings)
+    try:
+        print(asyncio.run(_reset_two_factor(settings, username)))
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    return 0
+
+
 def _dev_cert_command(directory: Path | None) -> int:
     from vaultroom.security.dev_cert import DEFAULT_DIR, create_dev_cert, instructions
 
@@ -236,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    reset = commands.add_parser(
+        "reset-2fa",
+        help="turn two-factor sign-in off for an account that lost its authenticator",
+    )
+    reset.add_argument("username")
     return parser
 
 
@@ -273,4 +304,6 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings)
         print("Database is up to date.")
         return 0
+    if args.command == "reset-2fa":
+        return _reset_two_factor_command(settings, args.username)
     return _create_user_command(settings, args)

@@ -128,6 +128,40 @@ def test_create_user_refuses_a_taken_username(tmp_path: Path, sqlite_env: dict[s
     assert "taken" in result.stderr
 
 
+def test_reset_2fa_turns_two_factor_off_for_an_account(
+    tmp_path: Path, sqlite_env: dict[str, str]
+) -> None:
+    assert create_user(tmp_path, sqlite_env, "bob", "bob@example.com").returncode == 0
+    database = tmp_path / "db" / "vaultroom.db"
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        (user_id,) = connection.execute("SELECT id FROM users WHERE username = 'bob'").fetchone()
+        connection.execute(
+            "INSERT INTO two_factor (user_id, secret, created_at, enabled_at) "
+            "VALUES (?, 'JBSWY3DPEHPK3PXP', '2026-12-02 00:00:00', '2026-12-02 00:00:00')",
+            (user_id,),
+        )
+        connection.execute(
+            "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, 'x')", (user_id,)
+        )
+
+    result = run_cli("reset-2fa", "bob", cwd=tmp_path, env=sqlite_env)
+    assert result.returncode == 0, result.stderr
+    assert "now off for bob" in result.stdout
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        left = [
+            connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("two_factor", "recovery_codes")
+        ]
+        kinds = [row[0] for row in connection.execute("SELECT kind, details FROM audit_events")]
+    assert left == [0, 0]
+    assert kinds[-1] == "two_factor_disabled"
+
+    again = run_cli("reset-2fa", "bob", cwd=tmp_path, env=sqlite_env)
+    assert again.returncode == 0 and "already off" in again.stdout
+    nobody = run_cli("reset-2fa", "nobody", cwd=tmp_path, env=sqlite_env)
+    assert nobody.returncode == 2 and "No such user" in nobody.stderr
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 

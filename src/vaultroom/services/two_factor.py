@@ -32,7 +32,7 @@ from vaultroom.schemas.two_factor import (
 from vaultroom.security import totp
 from vaultroom.security.tokens import hash_token, new_session_token
 from vaultroom.services import audit
-from vaultroom.services.errors import Conflict, InvalidInput, Unauthorized
+from vaultroom.services.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from vaultroom.services.sessions import AuthContext, ClientInfo, IssuedSession, SessionService
 from vaultroom.services.throttles import Throttles
 from vaultroom.settings import Settings
@@ -211,6 +211,27 @@ class TwoFactorService:
             await self._throttles.sign_in_failed(account_key(user_id), client.ip)
             raise _invalid_code()
         return codes
+
+    async def reset(self, username: str) -> bool:
+        """Turn two-factor off for an account that lost its authenticator and its
+        recovery codes (the ``reset-2fa`` command: an operator who checked who asks).
+        False when it was off."""
+        async with self._db.transaction() as session:
+            user = await users_store.find_user_by_login(session, username)
+            if user is None:
+                raise NotFound("No such user.")
+            row = await store.lock(session, user.id)
+            if row is None or row.enabled_at is None:
+                return False
+            await store.remove(session, user.id)
+            await audit.record(
+                session,
+                AuditKind.TWO_FACTOR_DISABLED,
+                user_id=user.id,
+                client=None,
+                details={"via": "cli"},
+            )
+        return True
 
     async def complete_login(self, data: LoginSecondStepIn, client: ClientInfo) -> IssuedSession:
         """The second step of a sign-in: a valid code for the challenge opens a session."""
