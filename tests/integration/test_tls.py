@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import pyotp
 import pytest
 import socketio
 
@@ -487,6 +488,32 @@ def test_behind_a_proxy_x_forwarded_proto_is_believed_only_from_the_proxy(
 # --- secrets stay out of logs and error messages ---------------------------------------------
 
 
+def turn_on_two_factor_and_sign_in(http: httpx.Client, token: str, username: str) -> list[str]:
+    """Turn two-factor sign-in on, then sign in with a recovery code; the secrets seen."""
+    bearer = {"Authorization": f"Bearer {token}"}
+    setup = http.post("/api/auth/2fa/setup", json={"password": DEFAULT_PASSWORD}, headers=bearer)
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    enabled = http.post("/api/auth/2fa/enable", json={"code": code}, headers=bearer)
+    assert enabled.status_code == 200, enabled.text
+    recovery_codes: list[str] = enabled.json()["recovery_codes"]
+    origin = {"Origin": str(http.base_url).rstrip("/")}
+    challenge = http.post(
+        "/api/auth/login", json={"login": username, "password": DEFAULT_PASSWORD}, headers=origin
+    )
+    assert challenge.status_code == 202, challenge.text
+    second = challenge.json()["challenge"]
+    wrong = http.post("/api/auth/login/2fa", json={"challenge": second, "code": "000000"})
+    assert wrong.status_code == 401 and second not in wrong.text
+    signed_in = http.post(
+        "/api/auth/login/2fa", json={"challenge": second, "code": recovery_codes[0]}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    http.cookies.clear()
+    return [secret, second, *recovery_codes, signed_in.json()["token"]]
+
+
 def test_secrets_never_reach_the_log_or_error_messages_even_at_debug_level(
     tmp_path: Path, nodes: Nodes, dev_cert: DevCert
 ) -> None:
@@ -523,6 +550,7 @@ def test_secrets_never_reach_the_log_or_error_messages_even_at_debug_level(
             "/api/auth/me",
             headers={"Cookie": f"__Host-vaultroom_session={token}"},
         )
+        two_factor_secrets = turn_on_two_factor_and_sign_in(http, token, username)
     asyncio.run(read_over_wss(node.url, token, dev_cert.client_context()))
     assert node.stop() in CLEAN_EXITS, node.output()
 
@@ -536,7 +564,14 @@ def test_secrets_never_reach_the_log_or_error_messages_even_at_debug_level(
     log = node.output()
     assert "DEBUG" in log  # the debug level really was on
     key_body = "".join(dev_cert.key.read_text().splitlines()[1:-1])
-    for secret in (token, DEFAULT_PASSWORD, "not the password at all", forged, key_body):
+    for secret in (
+        token,
+        DEFAULT_PASSWORD,
+        "not the password at all",
+        forged,
+        key_body,
+        *two_factor_secrets,
+    ):
         assert secret not in log
     assert "$argon2id$" not in log  # no password hash from SQL parameters either
     assert "contents not logged" in log  # WebSocket frames were logged, without contents
