@@ -98,12 +98,29 @@ describe("api client", () => {
     const signedIn = await api.login({ login: "alice", password: "correct horse battery" });
     const registered = await api.register({ username: "bob", email: "bob@example.com", password: "x".repeat(12) });
 
-    expect(signedIn.username).toBe("alice");
+    expect(signedIn).toMatchObject({ two_factor_required: false, user: { username: "alice" } });
     expect(registered.username).toBe("bob");
     expect(JSON.stringify([signedIn, registered])).not.toContain("token");
     expect(localStorage.length).toBe(0);
     expect(sessionStorage.length).toBe(0);
     expect(document.cookie).not.toContain("token");
+  });
+
+  it("returns the challenge when the account asks for a second factor (202), then signs in with a code", async () => {
+    const server = mockApi({
+      "POST /api/auth/login": () =>
+        json(202, { two_factor_required: true, challenge: "the-challenge", expires_at: "2030-01-01T00:05:00Z" }),
+      "POST /api/auth/login/2fa": () =>
+        json(200, { user: makeUser({ username: "alice" }), token: "secret-token", expires_at: "2030-01-01T00:00:00Z" }),
+    });
+
+    const first = await api.login({ login: "alice", password: "correct horse battery" });
+    expect(first).toEqual({ two_factor_required: true, challenge: "the-challenge", expires_at: "2030-01-01T00:05:00Z" });
+
+    const user = await api.loginTwoFactor({ challenge: "the-challenge", code: "123456" });
+    expect(user.username).toBe("alice");
+    expect(JSON.stringify(user)).not.toContain("token");
+    expect(server.to("POST /api/auth/login/2fa")[0]?.body).toEqual({ challenge: "the-challenge", code: "123456" });
   });
 
   it("builds the users query string and handles 204 on logout", async () => {

@@ -12,12 +12,17 @@ import type {
   Conversation,
   ListUsersParams,
   LoginInput,
+  LoginResult,
   Me,
   Message,
   MessagesPage,
   ReadMarker,
   RegisterInput,
+  PasswordAndCode,
   Session,
+  TwoFactorLoginInput,
+  TwoFactorSetup,
+  TwoFactorStatus,
   User,
   UsersPage,
 } from "./types";
@@ -172,14 +177,27 @@ interface AuthResponse {
   expires_at?: string;
 }
 
+/** `POST /api/auth/login`: 200 with a session, or 202 asking for a second factor. */
+type LoginResponse = AuthResponse | { two_factor_required: true; challenge: string; expires_at: string };
+
 export const api = {
   async register(input: RegisterInput): Promise<User> {
     const { user } = await request<AuthResponse>("/api/auth/register", { method: "POST", body: input });
     return user;
   },
 
-  async login(input: LoginInput): Promise<User> {
-    const { user } = await request<AuthResponse>("/api/auth/login", { method: "POST", body: input });
+  /** Signs in, or (202) answers with a challenge to complete with `loginTwoFactor`. */
+  async login(input: LoginInput): Promise<LoginResult> {
+    const body = await request<LoginResponse>("/api/auth/login", { method: "POST", body: input });
+    if ("two_factor_required" in body && body.two_factor_required) {
+      return { two_factor_required: true, challenge: body.challenge, expires_at: body.expires_at };
+    }
+    return { two_factor_required: false, user: (body as AuthResponse).user };
+  },
+
+  /** The second sign-in step: a code from the authenticator app or a recovery code. */
+  async loginTwoFactor(input: TwoFactorLoginInput): Promise<User> {
+    const { user } = await request<AuthResponse>("/api/auth/login/2fa", { method: "POST", body: input });
     return user;
   },
 
@@ -224,6 +242,37 @@ export const api = {
 
   changePassword(input: { current_password: string; new_password: string }): Promise<void> {
     return request<void>("/api/auth/password", { method: "POST", body: input });
+  },
+
+  twoFactorStatus(signal?: AbortSignal): Promise<TwoFactorStatus> {
+    return request<TwoFactorStatus>("/api/auth/2fa", { signal });
+  },
+
+  /** Starts (or restarts) an enrolment; nothing changes until `enableTwoFactor`. */
+  setupTwoFactor(password: string): Promise<TwoFactorSetup> {
+    return request<TwoFactorSetup>("/api/auth/2fa/setup", { method: "POST", body: { password } });
+  },
+
+  /** Turns two-factor sign-in on with a first code; returns the recovery codes, shown once. */
+  async enableTwoFactor(code: string): Promise<string[]> {
+    const { recovery_codes } = await request<{ recovery_codes: string[] }>("/api/auth/2fa/enable", {
+      method: "POST",
+      body: { code },
+    });
+    return recovery_codes;
+  },
+
+  disableTwoFactor(input: PasswordAndCode): Promise<void> {
+    return request<void>("/api/auth/2fa/disable", { method: "POST", body: input });
+  },
+
+  /** New recovery codes; the old ones stop working. */
+  async regenerateRecoveryCodes(input: PasswordAndCode): Promise<string[]> {
+    const { recovery_codes } = await request<{ recovery_codes: string[] }>("/api/auth/2fa/recovery-codes", {
+      method: "POST",
+      body: input,
+    });
+    return recovery_codes;
   },
 
   async listConversations(signal?: AbortSignal): Promise<Conversation[]> {

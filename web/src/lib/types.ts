@@ -35,6 +35,45 @@ export interface LoginInput {
   password: string;
 }
 
+/** `POST /api/auth/login` answered 202: the account asks for a second factor. */
+export interface TwoFactorChallenge {
+  two_factor_required: true;
+  /** Opaque token for `POST /api/auth/login/2fa`; nobody is signed in yet. */
+  challenge: string;
+  expires_at: string;
+}
+
+/** What signing in with a password leads to: a session, or a code to ask for. */
+export type LoginResult = { two_factor_required: false; user: User } | TwoFactorChallenge;
+
+export interface TwoFactorLoginInput {
+  challenge: string;
+  /** A 6-digit code from the authenticator app, or a recovery code. */
+  code: string;
+}
+
+/** `GET /api/auth/2fa`: the caller's two-factor sign-in. */
+export interface TwoFactorStatus {
+  enabled: boolean;
+  enabled_at: string | null;
+  recovery_codes_left: number;
+}
+
+/** `POST /api/auth/2fa/setup`: a new secret to add to an authenticator app. */
+export interface TwoFactorSetup {
+  /** Base32, for typing into the app by hand. */
+  secret: string;
+  otpauth_uri: string;
+  /** A whole SVG document: shown as an image, never inserted as markup. */
+  qr_svg: string;
+}
+
+/** Confirming a sensitive change: the password and a TOTP or recovery code. */
+export interface PasswordAndCode {
+  password: string;
+  code: string;
+}
+
 export interface ListUsersParams {
   q?: string;
   limit?: number;
@@ -72,7 +111,8 @@ export type AuditKind =
   | "role_change"
   | "two_factor_enabled"
   | "two_factor_disabled"
-  | "recovery_code_used";
+  | "recovery_code_used"
+  | "recovery_codes_renewed";
 
 export interface AuditEvent {
   id: number;

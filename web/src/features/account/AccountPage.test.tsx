@@ -25,6 +25,7 @@ function accountApi() {
         ? json(200, { events: activity.slice(2), next_cursor: null })
         : json(200, { events: activity.slice(0, 2), next_cursor: "8" }),
     "GET /api/auth/sessions": () => json(200, { sessions: list }),
+    "GET /api/auth/2fa": () => json(200, { enabled: false, enabled_at: null, recovery_codes_left: 0 }),
     "DELETE /api/auth/sessions/2": () => {
       list = list.filter((s) => s.id !== 2);
       return noContent();
@@ -70,6 +71,37 @@ describe("AccountPage", () => {
     expect(within(oldest).getByText("Unknown device")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Show older activity" })).toBeNull();
     expect(server.to("GET /api/auth/audit").map((call) => call.url.searchParams.get("cursor"))).toEqual([null, "8"]);
+  });
+
+  it("names the two-factor events, with what their details tell", async () => {
+    const server = accountApi();
+    const event = (id: number, kind: string, details: Record<string, string | number> = {}) => ({
+      id, user_id: 1, kind, created_at: "2024-06-02T00:00:00Z", ip: null, user_agent: null, details,
+    });
+    server.use({
+      "GET /api/auth/audit": () =>
+        json(200, {
+          events: [
+            event(6, "two_factor_disabled", { via: "cli" }),
+            event(5, "two_factor_disabled", { with: "totp" }),
+            event(4, "recovery_codes_renewed", { with: "recovery_code" }),
+            event(3, "recovery_code_used", { codes_left: 9 }),
+            event(2, "login_failure", { reason: "two_factor_code" }),
+            event(1, "two_factor_enabled"),
+          ],
+          next_cursor: null,
+        }),
+    });
+    renderApp("/account");
+    await waitFor(() => expect(screen.getAllByTestId("activity-item")).toHaveLength(6));
+    expect(screen.getAllByTestId("activity-item").map((item) => item.querySelector("p")?.textContent)).toEqual([
+      "Two-factor sign-in turned off by an administrator",
+      "Two-factor sign-in turned off",
+      "New recovery codes created",
+      "Recovery code used",
+      "Failed sign-in: wrong two-factor code",
+      "Two-factor sign-in turned on",
+    ]);
   });
 
   it("shows the security activity in French", async () => {

@@ -11,6 +11,7 @@ import { displayName } from "../conversations/conversationList";
 import { PasswordForm } from "./PasswordForm";
 import { SecurityActivity } from "./SecurityActivity";
 import { SessionsList } from "./SessionsList";
+import { TwoFactorSection } from "./TwoFactorSection";
 
 const LANGUAGE_NAMES: Record<Language, string> = { en: "English", fr: "Français" };
 
@@ -63,6 +64,10 @@ export function AccountPage() {
 
           <Section title={t("account.changePassword")}>
             <PasswordForm />
+          </Section>
+
+          <Section title={t("twoFactor.title")} description={t("twoFactor.help")}>
+            <TwoFactorSection />
           </Section>
 
           <Section title={t("account.activity")} description={t("account.activityHelp")}>

@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/ui/Button";
 import { Spinner } from "../../components/ui/Spinner";
-import { useLanguage } from "../../i18n";
+import { i18n, useLanguage } from "../../i18n";
 import { useNow } from "../../lib/hooks";
 import { formatDateTime, formatRelativeTime } from "../../lib/time";
 import type { AuditEvent } from "../../lib/types";
@@ -47,6 +47,17 @@ export function SecurityActivity() {
   );
 }
 
+/** What happened, in words: the kind, made precise by the details where they tell more. */
+function describeEvent(event: AuditEvent, kinds: Record<string, string>): string {
+  if (event.kind === "login_failure" && event.details.reason === "two_factor_code") {
+    return i18n.t("account.activityWrongCode");
+  }
+  if (event.kind === "two_factor_disabled" && event.details.via === "cli") {
+    return i18n.t("account.activityResetByOperator");
+  }
+  return kinds[event.kind] ?? event.kind;
+}
+
 function ActivityRow({ event }: { event: AuditEvent }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -64,7 +75,7 @@ function ActivityRow({ event }: { event: AuditEvent }) {
               : "text-sm font-medium text-slate-900 dark:text-white"
           }
         >
-          {kinds[event.kind] ?? event.kind}
+          {describeEvent(event, kinds)}
         </p>
         <p className="truncate text-xs text-slate-500 dark:text-slate-400">
           {device}

@@ -9,6 +9,7 @@ import { useDocumentTitle } from "../../lib/hooks";
 import { AuthLayout, authLinkClass } from "./AuthLayout";
 import { fieldErrorsFrom, focusFirstInvalid } from "./formErrors";
 import { useLogin } from "./queries";
+import { TwoFactorStep } from "./TwoFactorStep";
 
 const FIELDS = ["login", "password"] as const;
 type Field = (typeof FIELDS)[number];
@@ -38,7 +39,6 @@ function validate(values: Record<Field, string>): Errors {
 
 export function LoginPage() {
   const { t } = useTranslation();
-  useDocumentTitle(t("auth.signIn"));
   const navigate = useNavigate();
   const location = useLocation();
   const loginMutation = useLogin();
@@ -46,6 +46,11 @@ export function LoginPage() {
   const [values, setValues] = useState<Record<Field, string>>({ login: "", password: "" });
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
+  /** Set once the password was right but the account asks for a second factor. */
+  const [challenge, setChallenge] = useState<string | null>(null);
+  useDocumentTitle(challenge === null ? t("auth.signIn") : t("auth.twoFactorTitle"));
+
+  const finish = () => void navigate(redirectTarget(location.state), { replace: true });
 
   const update = (field: Field) => (event: ChangeEvent<HTMLInputElement>) => {
     setValues((v) => ({ ...v, [field]: event.target.value }));
@@ -66,7 +71,17 @@ export function LoginPage() {
     loginMutation.mutate(
       { login: values.login.trim(), password: values.password },
       {
-        onSuccess: () => void navigate(redirectTarget(location.state), { replace: true }),
+        onSuccess: (result) => {
+          if (!result.two_factor_required) {
+            finish();
+            return;
+          }
+          // The password did its job: forget it (the field's value and the
+          // mutation's copy of it) before asking for the code.
+          setValues((v) => ({ ...v, password: "" }));
+          loginMutation.reset();
+          setChallenge(result.challenge);
+        },
         onError: (error) => {
           if (isApiError(error) && error.status === 401) {
             setFormError(error.message);
@@ -79,6 +94,20 @@ export function LoginPage() {
       },
     );
   };
+
+  if (challenge !== null) {
+    return (
+      <TwoFactorStep
+        challenge={challenge}
+        onSignedIn={finish}
+        onStartOver={(message) => {
+          setChallenge(null);
+          setErrors({});
+          setFormError(message);
+        }}
+      />
+    );
+  }
 
   return (
     <AuthLayout
@@ -111,7 +140,7 @@ export function LoginPage() {
           autoCapitalize="none"
           autoCorrect="off"
           spellCheck={false}
-          autoFocus
+          autoFocus={!values.login}
           value={values.login}
           onChange={update("login")}
           error={errors.login}
@@ -121,6 +150,7 @@ export function LoginPage() {
           name="password"
           label={t("auth.password")}
           autoComplete="current-password"
+          autoFocus={!!values.login}
           value={values.password}
           onChange={update("password")}
           error={errors.password}

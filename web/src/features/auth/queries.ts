@@ -2,7 +2,7 @@ import { queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/r
 import { useNavigate } from "react-router";
 import { api, isUnauthorized } from "../../lib/api";
 import { closeSocket } from "../../lib/socket";
-import type { LoginInput, RegisterInput } from "../../lib/types";
+import type { LoginInput, LoginResult, RegisterInput, TwoFactorLoginInput } from "../../lib/types";
 
 export const meQueryKey = ["auth", "me"] as const;
 
@@ -32,10 +32,24 @@ function useStartSession() {
   };
 }
 
+/** The password step: signs in, unless the account asks for a second factor. */
 export function useLogin() {
   const startSession = useStartSession();
   return useMutation({
     mutationFn: (input: LoginInput) => api.login(input),
+    // Its variables hold the password: once nothing watches it, drop it at once.
+    gcTime: 0,
+    onSuccess: async (result: LoginResult) => {
+      if (!result.two_factor_required) await startSession();
+    },
+  });
+}
+
+/** The second step: a code from the authenticator app (or a recovery code) completes the sign-in. */
+export function useLoginTwoFactor() {
+  const startSession = useStartSession();
+  return useMutation({
+    mutationFn: (input: TwoFactorLoginInput) => api.loginTwoFactor(input),
     onSuccess: startSession,
   });
 }
@@ -44,6 +58,7 @@ export function useRegister() {
   const startSession = useStartSession();
   return useMutation({
     mutationFn: (input: RegisterInput) => api.register(input),
+    gcTime: 0, // its variables hold the password
     onSuccess: startSession,
   });
 }
