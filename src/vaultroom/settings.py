@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     two_factor_issuer: str = Field(default="VaultRoom", min_length=1, max_length=64)
     two_factor_challenge_seconds: int = Field(default=300, ge=30, le=3600)
     two_factor_challenge_attempts: int = Field(default=5, ge=1, le=20)
+    # How long a started set-up waits for its first code before it must start again.
+    two_factor_setup_seconds: int = Field(default=900, ge=60, le=86400)
     # Registration attempts per client address.
     registration_ip_limit: str = "10/hour"
     # Client addresses the per-address limits do not apply to (comma-separated IPs or

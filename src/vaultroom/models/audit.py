@@ -19,6 +19,8 @@ class AuditKind(StrEnum):
     REGISTER = "register"
     LOGIN_SUCCESS = "login_success"
     LOGIN_FAILURE = "login_failure"
+    # The password was right; the sign-in waits for its two-factor code.
+    TWO_FACTOR_CHALLENGE = "two_factor_challenge"
     LOGOUT = "logout"
     PASSWORD_CHANGE = "password_change"  # noqa: S105 - an event kind
     SESSION_REVOKED = "session_revoked"

@@ -44,7 +44,7 @@ class LoginChallenge(Base):
     client holds its token (stored here only as a hash)."""
 
     __tablename__ = "login_challenges"
-    __table_args__ = (Index("ix_login_challenges_expires_at", "expires_at"),)
+    __table_args__ = (Index("ix_login_challenges_user_id_expires_at", "user_id", "expires_at"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -99,6 +99,10 @@ class SecurityHeaders:
         )
         if secure:
             added.append((b"strict-transport-security", HSTS.encode()))
+        if scope["path"].startswith("/api/"):
+            # API answers are per user and may hold secrets (tokens, a TOTP secret,
+            # recovery codes): no cache, shared or private, keeps them.
+            added.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

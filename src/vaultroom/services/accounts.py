@@ -141,17 +141,17 @@ class AccountService:
         async with self._db.snapshot() as session:
             user = await users_store.find_user_by_login(session, data.login)
         key = account_key(user.id) if user is not None else f"login:{attempted_login(data.login)}"
-        await self._throttles.check_sign_in(key, client.ip)
-        stored_hash = user.password_hash if user is not None else None
-        if not await self._hasher.verify(stored_hash, data.password) or user is None:
-            await self._throttles.sign_in_failed(key, client.ip)
-            await self._audit.record_alone(
-                AuditKind.LOGIN_FAILURE,
-                user_id=user.id if user is not None else None,
-                client=client,
-                details=None if user is not None else {"login": attempted_login(data.login)},
-            )
-            raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
+        async with self._throttles.sign_in_attempt(key, client.ip) as attempt:
+            stored_hash = user.password_hash if user is not None else None
+            if not await self._hasher.verify(stored_hash, data.password) or user is None:
+                attempt.fail()
+                await self._audit.record_alone(
+                    AuditKind.LOGIN_FAILURE,
+                    user_id=user.id if user is not None else None,
+                    client=client,
+                    details=None if user is not None else {"login": attempted_login(data.login)},
+                )
+                raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
         new_hash = None
         if self._hasher.needs_rehash(user.password_hash):
             new_hash = await self._hasher.hash(data.password)
@@ -163,6 +163,10 @@ class AccountService:
             if new_hash is not None:
                 await users_store.set_password_hash(session, user.id, new_hash)
             if await two_factor_store.is_enabled(session, user.id):
+                # Recorded, so that the owner sees a right password they did not type.
+                await audit.record(
+                    session, AuditKind.TWO_FACTOR_CHALLENGE, user_id=user.id, client=client
+                )
                 return await open_challenge(session, user.id, self._settings)
             issued = await self._sessions.open_session(session, user, client)
             await audit.record(
@@ -210,13 +214,19 @@ class AccountService:
         passwords count against the account's sign-in throttle, so a stolen session
         cannot be used to guess the password behind it."""
         ip = client.ip if client is not None else None
-        await self._throttles.check_sign_in(account_key(user_id), ip)
-        async with self._db.snapshot() as session:
-            user = await users_store.get_user(session, user_id)
-        if user is None or not await self._hasher.verify(user.password_hash, password):
-            await self._throttles.sign_in_failed(account_key(user_id), ip)
-            raise self._wrong_password(field)
-        return user
+        async with self._throttles.sign_in_attempt(account_key(user_id), ip) as attempt:
+            async with self._db.snapshot() as session:
+                user = await users_store.get_user(session, user_id)
+            if user is None or not await self._hasher.verify(user.password_hash, password):
+                attempt.fail()
+                await self._audit.record_alone(
+                    AuditKind.LOGIN_FAILURE,
+                    user_id=user_id,
+                    client=client,
+                    details={"reason": "password_confirmation"},
+                )
+                raise self._wrong_password(field)
+            return user
 
     @staticmethod
     def _wrong_password(field: str) -> InvalidInput:

@@ -78,17 +78,18 @@ for i = 4, #ARGV do
 end
 return out
 """
-# ARGV: key prefix, limit, window ms, key -> 0 (one more hit would count) or ms until it would.
-_SLIDING_WINDOW_PEEK = """
+# ARGV: key prefix, window ms, key -> takes back one hit of this window (or, just after
+# a window ended, of the previous one).
+_SLIDING_WINDOW_REFUND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit, window = tonumber(ARGV[2]), tonumber(ARGV[3])
-local index = math.floor(now / window)
-local weight = (window - (now - index * window)) / window
-local count = tonumber(redis.call('GET', ARGV[1] .. ARGV[4] .. ':' .. index) or '0')
-local previous = tonumber(redis.call('GET', ARGV[1] .. ARGV[4] .. ':' .. (index - 1)) or '0')
-if count + 1 + math.ceil(previous * weight) > limit then
-  return math.max(1, (index + 1) * window - now)
+local index = math.floor(now / tonumber(ARGV[2]))
+for _, i in ipairs({index, index - 1}) do
+  local key = ARGV[1] .. ARGV[3] .. ':' .. i
+  if tonumber(redis.call('GET', key) or '0') > 0 then
+    redis.call('DECR', key)
+    return 1
+  end
 end
 return 0
 """
@@ -102,15 +103,20 @@ class _LocalWindows:
         self._window = window_ms
         self._counts: dict[str, tuple[int, int, int]] = {}
 
+    def refund(self, key: str) -> None:
+        """Take back one hit of ``key`` (of this window, else of the previous one)."""
+        entry = self._counts.get(key)
+        index = int(time.time() * 1000 // self._window)
+        if entry is None or entry[0] < index - 1:
+            return
+        entry_index, count, previous = entry
+        if count > 0:
+            self._counts[key] = (entry_index, count - 1, previous)
+        elif entry_index == index and previous > 0:
+            self._counts[key] = (entry_index, count, previous - 1)
+
     def hit(self, key: str) -> int:
         """0 if counted, else the milliseconds until a retry may succeed."""
-        return self._count(key, record=True)
-
-    def peek(self, key: str) -> int:
-        """0 if a hit now would be counted, else the milliseconds until it would; counts nothing."""
-        return self._count(key, record=False)
-
-    def _count(self, key: str, *, record: bool) -> int:
         now = time.time() * 1000
         index = int(now // self._window)
         count = previous = 0
@@ -124,8 +130,6 @@ class _LocalWindows:
         weight = (self._window - (now - index * self._window)) / self._window
         if count + 1 + math.ceil(previous * weight) > self._limit:
             return max(1, math.ceil((index + 1) * self._window - now))
-        if not record:
-            return 0
         if len(self._counts) >= _LOCAL_KEYS_PRUNE_AT:
             self._counts = {k: v for k, v in self._counts.items() if v[0] >= index - 1}
         self._counts[key] = (index, count + 1, previous)
@@ -145,7 +149,7 @@ class RateLimit:
         self._shared = shared
         self._prefix = f"{prefix}limit:{what}:"
         self._script = shared.register_script(_SLIDING_WINDOW_HITS) if shared else None
-        self._peek_script = shared.register_script(_SLIDING_WINDOW_PEEK) if shared else None
+        self._refund_script = shared.register_script(_SLIDING_WINDOW_REFUND) if shared else None
         self._waiting: list[tuple[str, asyncio.Future[int]]] = []
         self._flushing = False
         self._flush_task: asyncio.Task[None] | None = None
@@ -164,20 +168,17 @@ class RateLimit:
             retry_ms = await future
         self._raise_if_refused(retry_ms)
 
-    async def check(self, key: str) -> None:
-        """Raise ``RateLimited`` if one more hit by ``key`` would be over the limit, without
-        counting one (for limits on failures: refuse before trying, count only failures)."""
-        retry_ms = 0
-        if self._peek_script is not None and self._health.usable():
+    async def refund(self, key: str) -> None:
+        """Take back a hit of ``key`` (one that turned out not to count: a reserved
+        sign-in failure that was a success)."""
+        if self._refund_script is not None and self._health.usable():
             try:
-                args: list[str | int] = [self._prefix, self._item.amount, self._window_ms, key]
-                retry_ms = int(await self._peek_script(args=args))
+                await self._refund_script(args=[self._prefix, self._window_ms, key])
             except (RedisError, OSError):
                 self._health.failed("rate-limit")
-                retry_ms = self._local.peek(key)
-        else:
-            retry_ms = self._local.peek(key)
-        self._raise_if_refused(retry_ms)
+            else:
+                return
+        self._local.refund(key)
 
     def _raise_if_refused(self, retry_ms: int) -> None:
         if retry_ms:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 
@@ -20,6 +21,17 @@ from vaultroom.services.rate_limits import RateLimit
 from vaultroom.settings import Settings
 
 FAILED_SIGN_INS = "failed sign-ins"
+
+
+class Attempt:
+    """One guarded sign-in attempt: ``fail()`` when the credential was wrong."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def fail(self) -> None:
+        """Count this attempt as a failed sign-in."""
+        self.failed = True
 
 
 class Throttles:
@@ -56,23 +68,31 @@ class Throttles:
             return None
         return str(address)
 
-    async def check_sign_in(self, account_key: str, ip: str | None) -> None:
-        """Refuse (``RateLimited``) a sign-in to an account or from an address with too
-        many recent failures; counts nothing."""
-        await self._account_failures.check(account_key)
-        address = self._limited_ip(ip)
-        if address is not None:
-            await self._ip_failures.check(address)
+    @contextlib.asynccontextmanager
+    async def sign_in_attempt(self, account_key: str, ip: str | None) -> AsyncIterator[Attempt]:
+        """Guard one check of a credential (password or code) of an account.
 
-    async def sign_in_failed(self, account_key: str, ip: str | None) -> None:
-        """Count a failed sign-in against the account and the address (a concurrent
-        attempt may have filled the limit meanwhile: this one still failed as it was)."""
-        with contextlib.suppress(RateLimited):
-            await self._account_failures.hit(account_key)
+        A failure is reserved before the check (``RateLimited`` when the account or the
+        address has no failure left) and given back unless the body calls
+        ``attempt.fail()``. Reserving first means concurrent guesses cannot all pass
+        the limit before any of them is counted.
+        """
         address = self._limited_ip(ip)
+        await self._account_failures.hit(account_key)
         if address is not None:
-            with contextlib.suppress(RateLimited):
+            try:
                 await self._ip_failures.hit(address)
+            except RateLimited:
+                await self._account_failures.refund(account_key)
+                raise
+        attempt = Attempt()
+        try:
+            yield attempt
+        finally:
+            if not attempt.failed:
+                await self._account_failures.refund(account_key)
+                if address is not None:
+                    await self._ip_failures.refund(address)
 
     async def registration(self, ip: str | None) -> None:
         """Count a registration attempt from ``ip``; ``RateLimited`` beyond the limit."""

@@ -73,6 +73,16 @@ def _challenge_expired() -> Unauthorized:
     return Unauthorized(CHALLENGE_EXPIRED, code="challenge_expired")
 
 
+async def _record_wrong_code(session: AsyncSession, user_id: int, client: ClientInfo) -> None:
+    await audit.record(
+        session,
+        AuditKind.LOGIN_FAILURE,
+        user_id=user_id,
+        client=client,
+        details={"reason": "two_factor_code"},
+    )
+
+
 def _new_codes(user_id: int) -> tuple[list[str], list[str]]:
     codes = totp.new_recovery_codes()
     return codes, [totp.hash_recovery_code(user_id, code) for code in codes]
@@ -142,30 +152,38 @@ class TwoFactorService:
     async def enable(
         self, caller: AuthContext, data: TwoFactorEnableIn, client: ClientInfo
     ) -> RecoveryCodesOut:
-        """Finish the enrolment with a code from the app; returns the recovery codes."""
+        """Finish the enrolment with a code from the app; returns the recovery codes.
+        Wrong codes count as failed sign-ins (a stolen session cannot guess its way
+        into turning two-factor on with a secret its owner never saw)."""
         user_id = caller.user.id
         codes, hashes = _new_codes(user_id)
-        async with self._db.transaction() as session:
-            row = await store.lock(session, user_id)
-            if row is None:
-                raise Conflict("Set up two-factor sign-in first.", code="two_factor_not_set_up")
-            if row.enabled_at is not None:
-                raise Conflict("Two-factor sign-in is already on.", code="two_factor_enabled")
-            normalised = totp.normalise_code(data.code)
-            step = (
-                totp.matching_step(row.secret, normalised, self.clock())
-                if totp.is_totp_code(normalised)
-                else None
-            )
-            accepted = step is not None and await store.use_step(session, user_id, step)
-            if accepted:
-                await store.enable(session, user_id, utcnow())
-                await store.replace_recovery_codes(session, user_id, hashes)
-                await audit.record(
-                    session, AuditKind.TWO_FACTOR_ENABLED, user_id=user_id, client=client
+        setup_lifetime = timedelta(seconds=self._settings.two_factor_setup_seconds)
+        async with self._throttles.sign_in_attempt(account_key(user_id), client.ip) as attempt:
+            async with self._db.transaction() as session:
+                row = await store.lock(session, user_id)
+                if row is not None and row.enabled_at is not None:
+                    raise Conflict("Two-factor sign-in is already on.", code="two_factor_enabled")
+                if row is None or row.created_at + setup_lifetime <= utcnow():
+                    raise Conflict(
+                        "Set up two-factor sign-in first (a set-up not finished in time ends).",
+                        code="two_factor_not_set_up",
+                    )
+                normalised = totp.normalise_code(data.code)
+                step = (
+                    totp.matching_step(row.secret, normalised, self.clock())
+                    if totp.is_totp_code(normalised)
+                    else None
                 )
-        if not accepted:
-            raise _invalid_code()
+                accepted = step is not None and await store.use_step(session, user_id, step)
+                if accepted:
+                    await store.enable(session, user_id, utcnow())
+                    await store.replace_recovery_codes(session, user_id, hashes)
+                    await audit.record(
+                        session, AuditKind.TWO_FACTOR_ENABLED, user_id=user_id, client=client
+                    )
+            if not accepted:
+                attempt.fail()
+                raise _invalid_code()
         return RecoveryCodesOut(recovery_codes=codes)
 
     async def disable(
@@ -192,24 +210,35 @@ class TwoFactorService:
         user_id = caller.user.id
         await self._check_password(user_id, data.password, "password", client)
         codes, hashes = _new_codes(user_id)
-        async with self._db.transaction() as session:
-            row = await store.lock(session, user_id)
-            if row is None or row.enabled_at is None:
-                raise Conflict("Two-factor sign-in is off.", code="two_factor_not_enabled")
-            used = await _use_code(session, row, data.code, self.clock())
-            if used is not None:
-                if renew_codes:
+        async with self._throttles.sign_in_attempt(account_key(user_id), client.ip) as attempt:
+            async with self._db.transaction() as session:
+                row = await store.lock(session, user_id)
+                if row is None or row.enabled_at is None:
+                    raise Conflict("Two-factor sign-in is off.", code="two_factor_not_enabled")
+                used = await _use_code(session, row, data.code, self.clock())
+                if used is None:
+                    await _record_wrong_code(session, user_id, client)
+                elif renew_codes:
                     await store.replace_recovery_codes(session, user_id, hashes)
-                    kind = AuditKind.RECOVERY_CODES_RENEWED
+                    await audit.record(
+                        session,
+                        AuditKind.RECOVERY_CODES_RENEWED,
+                        user_id=user_id,
+                        client=client,
+                        details={"with": used},
+                    )
                 else:
                     await store.remove(session, user_id)
-                    kind = AuditKind.TWO_FACTOR_DISABLED
-                await audit.record(
-                    session, kind, user_id=user_id, client=client, details={"with": used}
-                )
-        if used is None:
-            await self._throttles.sign_in_failed(account_key(user_id), client.ip)
-            raise _invalid_code()
+                    await audit.record(
+                        session,
+                        AuditKind.TWO_FACTOR_DISABLED,
+                        user_id=user_id,
+                        client=client,
+                        details={"with": used},
+                    )
+            if used is None:
+                attempt.fail()
+                raise _invalid_code()
         return codes
 
     async def reset(self, username: str) -> bool:
@@ -234,59 +263,56 @@ class TwoFactorService:
         return True
 
     async def complete_login(self, data: LoginSecondStepIn, client: ClientInfo) -> IssuedSession:
-        """The second step of a sign-in: a valid code for the challenge opens a session."""
+        """The second step of a sign-in: a valid code for the challenge opens a session.
+
+        Locks in the order every other writer uses (user, two-factor row, challenge),
+        so that a password change or turning two-factor off cannot deadlock with it."""
         token_hash = hash_token(data.challenge)
         async with self._db.snapshot() as session:
             user_id = await store.challenge_user(session, token_hash, utcnow())
         if user_id is None:
             raise _challenge_expired()
-        await self._throttles.check_sign_in(account_key(user_id), client.ip)
         issued: IssuedSession | None = None
         exhausted = False
-        async with self._db.transaction() as session:
-            challenge = await store.lock_challenge(session, token_hash, utcnow())
-            row = await store.lock(session, user_id)
-            user = await users_store.get_user(session, user_id)
-            if challenge is None or row is None or row.enabled_at is None or user is None:
-                raise _challenge_expired()  # used, expired, or two-factor turned off meanwhile
-            used = await _use_code(session, row, data.code, self.clock())
-            if used is None:
-                exhausted = challenge.failures + 1 >= self._settings.two_factor_challenge_attempts
-                if exhausted:
-                    await store.delete_challenge(session, challenge.id)
+        async with self._throttles.sign_in_attempt(account_key(user_id), client.ip) as attempt:
+            async with self._db.transaction() as session:
+                await users_store.lock_password_hash(session, user_id)
+                row = await store.lock(session, user_id)
+                challenge = await store.lock_challenge(session, token_hash, utcnow())
+                user = await users_store.get_user(session, user_id)
+                if challenge is None or row is None or row.enabled_at is None or user is None:
+                    raise _challenge_expired()  # used, expired, or two-factor turned off
+                used = await _use_code(session, row, data.code, self.clock())
+                if used is None:
+                    limit = self._settings.two_factor_challenge_attempts
+                    exhausted = challenge.failures + 1 >= limit
+                    if exhausted:
+                        await store.delete_challenge(session, challenge.id)
+                    else:
+                        await store.count_challenge_failure(session, challenge.id)
+                    await _record_wrong_code(session, user_id, client)
                 else:
-                    await store.count_challenge_failure(session, challenge.id)
-                await audit.record(
-                    session,
-                    AuditKind.LOGIN_FAILURE,
-                    user_id=user_id,
-                    client=client,
-                    details={"reason": "two_factor_code"},
-                )
-            else:
-                await store.delete_challenge(session, challenge.id)
-                issued = await self._sessions.open_session(session, user, client)
-                await audit.record(
-                    session,
-                    AuditKind.LOGIN_SUCCESS,
-                    user_id=user_id,
-                    client=client,
-                    details={"session_id": issued.session_id, "second_factor": used},
-                )
-                if used == RECOVERY_CODE:
-                    left = await store.recovery_codes_left(session, user_id)
+                    await store.delete_challenge(session, challenge.id)
+                    issued = await self._sessions.open_session(session, user, client)
                     await audit.record(
                         session,
-                        AuditKind.RECOVERY_CODE_USED,
+                        AuditKind.LOGIN_SUCCESS,
                         user_id=user_id,
                         client=client,
-                        details={"codes_left": left},
+                        details={"session_id": issued.session_id, "second_factor": used},
                     )
-        if issued is None:
-            await self._throttles.sign_in_failed(account_key(user_id), client.ip)
-            raise (
-                _challenge_expired()
-                if exhausted
-                else Unauthorized(INVALID_CODE, code="invalid_code")
-            )
+                    if used == RECOVERY_CODE:
+                        left = await store.recovery_codes_left(session, user_id)
+                        await audit.record(
+                            session,
+                            AuditKind.RECOVERY_CODE_USED,
+                            user_id=user_id,
+                            client=client,
+                            details={"codes_left": left},
+                        )
+            if issued is None:
+                attempt.fail()
+                if exhausted:
+                    raise _challenge_expired()
+                raise Unauthorized(INVALID_CODE, code="invalid_code")
         return issued

@@ -114,8 +114,12 @@ async def recovery_codes_left(session: AsyncSession, user_id: int) -> int:
 async def insert_challenge(
     session: AsyncSession, *, user_id: int, token_hash: str, now: datetime, expires_at: datetime
 ) -> None:
-    """Add a sign-in waiting for its code; expired ones are cleared on the way."""
-    await session.execute(delete(LoginChallenge).where(LoginChallenge.expires_at <= now))
+    """Add a sign-in waiting for its code; the user's expired ones are cleared on the way."""
+    await session.execute(
+        delete(LoginChallenge).where(
+            LoginChallenge.user_id == user_id, LoginChallenge.expires_at <= now
+        )
+    )
     session.add(
         LoginChallenge(
             user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at

@@ -79,6 +79,9 @@ async def test_every_response_carries_the_security_headers(
     for name, value in EXPECTED.items():
         assert response.headers.get(name) == value, name
     assert policy(response) == CSP_DIRECTIVES
+    if path.startswith("/api/"):
+        # Answers may hold tokens, a TOTP secret or recovery codes: never cached.
+        assert response.headers.get("cache-control") == "no-store"
 
 
 @pytest.mark.parametrize(

@@ -425,3 +425,123 @@ async def test_malformed_second_steps_get_the_error_shape(
     response = await client.post("/api/auth/login/2fa", json=body)
     assert_error(response, 422, "invalid_input")
     assert response.json()["error"]["fields"]
+
+
+async def test_concurrent_code_guesses_cannot_pass_the_account_limit(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator, app: VaultRoomApp
+) -> None:
+    """Twenty wrong codes at once over four challenges: each is counted before it is
+    checked, so only the account's five failures are checked at all."""
+    ann = await users.create("ann")
+    await enrol(client, ann, app_clock)
+    challenges = [await password_step(client, ann) for _ in range(4)]
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/auth/login/2fa", json={"challenge": challenge, "code": "000000"})
+            for challenge in challenges
+            for _ in range(5)
+        )
+    )
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(401) == 5, statuses
+    assert statuses.count(429) == 15, statuses
+    failures = [e for e in await events_of(app, ann) if e.kind == "login_failure"]
+    assert len(failures) == 5
+
+
+async def test_right_passwords_and_codes_use_up_no_failures(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator, app: VaultRoomApp
+) -> None:
+    """Eight complete sign-ins in a row (the limit is five failures): none is refused,
+    and each right password is in the owner's log even without its code."""
+    ann = await users.create("ann")
+    await enrol(client, ann, app_clock)
+    for _ in range(8):
+        response = await code_step(client, await password_step(client, ann), app_clock.code())
+        assert response.status_code == 200, response.text
+    await password_step(client, ann)  # a right password with no code after it
+    kinds = [event.kind for event in await events_of(app, ann)]
+    assert kinds.count("two_factor_challenge") == 9
+    assert kinds.count("login_success") == 8
+
+
+async def test_a_code_used_by_two_sign_ins_at_once_lets_one_in(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator
+) -> None:
+    ann = await users.create("ann")
+    await enrol(client, ann, app_clock)
+    challenges = [await password_step(client, ann) for _ in range(3)]
+    code = app_clock.code()
+    responses = await asyncio.gather(
+        *(
+            client.post("/api/auth/login/2fa", json={"challenge": challenge, "code": code})
+            for challenge in challenges
+        )
+    )
+    assert sorted(response.status_code for response in responses) == [200, 401, 401]
+
+
+async def test_codes_one_step_off_are_accepted_and_further_ones_not(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator
+) -> None:
+    ann = await users.create("ann")
+    await enrol(client, ann, app_clock)
+    totp = pyotp.TOTP(app_clock.secret)
+    app_clock.now += 300  # the server's clock; the app's codes are taken around it
+    for offset, accepted in [(-60, False), (-30, True), (60, False), (30, True)]:
+        response = await code_step(
+            client, await password_step(client, ann), totp.at(app_clock.now + offset)
+        )
+        assert (response.status_code == 200) is accepted, (offset, response.text)
+
+
+async def test_wrong_codes_at_enrolment_count_as_failed_sign_ins_and_a_set_up_expires(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator, app: VaultRoomApp
+) -> None:
+    ann = await users.create("ann")
+    setup = await post(client, "/api/auth/2fa/setup", ann, {"password": DEFAULT_PASSWORD})
+    app_clock.secret = setup.json()["secret"]
+    for _ in range(5):
+        wrong = await post(client, "/api/auth/2fa/enable", ann, {"code": "000000"})
+        assert_error(wrong, 422, "invalid_code")
+    blocked = await post(client, "/api/auth/2fa/enable", ann, {"code": app_clock.code()})
+    assert_error(blocked, 429, "rate_limited")
+    signing_in = await post(
+        client, "/api/auth/login", None, {"login": "ann", "password": DEFAULT_PASSWORD}
+    )
+    assert_error(signing_in, 429, "rate_limited")
+
+    bob = await users.create("bob")
+    setup = await post(client, "/api/auth/2fa/setup", bob, {"password": DEFAULT_PASSWORD})
+    app_clock.secret = setup.json()["secret"]
+    lifetime = app.services.settings.two_factor_setup_seconds
+    async with app.services.db.transaction() as session:
+        await session.execute(
+            update(TwoFactor)
+            .where(TwoFactor.user_id == bob.id)
+            .values(created_at=utcnow() - timedelta(seconds=lifetime + 1))
+        )
+    late = await post(client, "/api/auth/2fa/enable", bob, {"code": app_clock.code()})
+    assert_error(late, 409, "two_factor_not_set_up")
+
+
+async def test_wrong_passwords_to_confirm_a_change_are_throttled_and_logged(
+    client: httpx.AsyncClient, users: UserFactory, app_clock: Authenticator, app: VaultRoomApp
+) -> None:
+    """A stolen session cannot guess the password behind it through these routes."""
+    ann = await users.create("ann")
+    await enrol(client, ann, app_clock)
+    for _ in range(5):
+        wrong = await post(
+            client, "/api/auth/2fa/disable", ann, {"password": "guess guess guess", "code": "1"}
+        )
+        assert_error(wrong, 422, "wrong_password")
+    blocked = await post(
+        client,
+        "/api/auth/2fa/recovery-codes",
+        ann,
+        {"password": DEFAULT_PASSWORD, "code": app_clock.code()},
+    )
+    assert_error(blocked, 429, "rate_limited")
+    failures = [e for e in await events_of(app, ann) if e.kind == "login_failure"]
+    assert [event.details for event in failures] == [{"reason": "password_confirmation"}] * 5

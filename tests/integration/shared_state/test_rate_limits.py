@@ -273,3 +273,18 @@ async def test_a_throttle_that_lost_redis_goes_back_to_it(
         await asyncio.sleep(0.05)
     assert await through_proxy.allow("new") is True
     assert await direct.allow("new") is False
+
+
+async def test_a_refunded_hit_frees_its_place_on_every_node(
+    redis_url: str, prefix: str, clients: Clients
+) -> None:
+    """Sign-in throttles reserve a failure before checking and give it back on success."""
+    node_a = RateLimit("3/day", "failed sign-ins", clients(redis_url), prefix=prefix)
+    node_b = RateLimit("3/day", "failed sign-ins", clients(redis_url), prefix=prefix)
+    assert await hit_all(node_a, "ann", 3) == [None] * 3
+    await refused(node_b, "ann")
+    await node_a.refund("ann")
+    await node_b.hit("ann")  # the place given back is taken again, on the other node
+    await refused(node_a, "ann")
+    await node_b.refund("nobody")  # nothing to give back: no effect, no error
+    await refused(node_a, "ann")

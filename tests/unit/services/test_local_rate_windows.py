@@ -42,3 +42,23 @@ def test_a_refusal_says_when_to_retry_and_the_window_frees_up(
     assert windows.hit("carol") == 0  # per key
     now["ms"] += 2 * WINDOW_MS  # both windows have passed
     assert windows.hit("bob") == 0
+
+
+def test_a_refund_gives_back_one_place_in_this_or_the_previous_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    windows = _LocalWindows(limit=2, window_ms=WINDOW_MS)
+    now = {"ms": 7_000.0 * WINDOW_MS + 10}
+    monkeypatch.setattr("vaultroom.services.rate_limits.time.time", lambda: now["ms"] / 1000)
+    assert windows.hit("ann") == 0
+    assert windows.hit("ann") == 0
+    assert windows.hit("ann") > 0
+    windows.refund("ann")
+    assert windows.hit("ann") == 0
+    assert windows.hit("ann") > 0
+    # Just after the boundary the hits are the previous window's, still weighing fully.
+    now["ms"] = 7_001.0 * WINDOW_MS + 1
+    assert windows.hit("ann") > 0
+    windows.refund("ann")
+    assert windows.hit("ann") == 0
+    windows.refund("nobody")  # nothing to give back

@@ -240,10 +240,12 @@ export const en = {
     activityFrom: "From {{ip}}",
     activityWrongCode: "Failed sign-in: wrong two-factor code",
     activityResetByOperator: "Two-factor sign-in turned off by an administrator",
+    activityWrongPasswordConfirm: "Wrong password given to confirm a change",
     activityKinds: {
       register: "Account created",
       login_success: "Signed in",
       login_failure: "Failed sign-in",
+      two_factor_challenge: "Right password; two-factor code asked for",
       logout: "Signed out",
       password_change: "Password changed",
       session_revoked: "Session revoked",

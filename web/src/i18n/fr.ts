@@ -242,10 +242,12 @@ export const fr: Translations = {
     activityFrom: "Depuis {{ip}}",
     activityWrongCode: "Échec de connexion : mauvais code de vérification",
     activityResetByOperator: "Connexion en deux étapes désactivée par un administrateur",
+    activityWrongPasswordConfirm: "Mauvais mot de passe donné pour confirmer une modification",
     activityKinds: {
       register: "Compte créé",
       login_success: "Connexion",
       login_failure: "Échec de connexion",
+      two_factor_challenge: "Mot de passe correct ; code de vérification demandé",
       logout: "Déconnexion",
       password_change: "Mot de passe changé",
       session_revoked: "Session révoquée",

@@ -109,6 +109,7 @@ export type AuditKind =
   | "password_change"
   | "session_revoked"
   | "role_change"
+  | "two_factor_challenge"
   | "two_factor_enabled"
   | "two_factor_disabled"
   | "recovery_code_used"

@@ -59,11 +59,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_challenges")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_login_challenges_token_hash")),
     )
-    op.create_index("ix_login_challenges_expires_at", "login_challenges", ["expires_at"])
+    # A user's waiting sign-ins: deleted together, and expired ones cleared per user.
+    op.create_index(
+        "ix_login_challenges_user_id_expires_at", "login_challenges", ["user_id", "expires_at"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_login_challenges_expires_at", table_name="login_challenges")
+    op.drop_index("ix_login_challenges_user_id_expires_at", table_name="login_challenges")
     op.drop_table("login_challenges")
     op.drop_table("recovery_codes")
     op.drop_table("two_factor")

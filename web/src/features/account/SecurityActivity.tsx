@@ -52,6 +52,9 @@ function describeEvent(event: AuditEvent, kinds: Record<string, string>): string
   if (event.kind === "login_failure" && event.details.reason === "two_factor_code") {
     return i18n.t("account.activityWrongCode");
   }
+  if (event.kind === "login_failure" && event.details.reason === "password_confirmation") {
+    return i18n.t("account.activityWrongPasswordConfirm");
+  }
   if (event.kind === "two_factor_disabled" && event.details.via === "cli") {
     return i18n.t("account.activityResetByOperator");
   }

@@ -67,7 +67,11 @@ export function useSetupTwoFactor() {
 
 export function useEnableTwoFactor() {
   const refresh = useRefreshTwoFactor();
-  return useMutation({ mutationFn: (code: string) => api.enableTwoFactor(code), onSuccess: refresh });
+  return useMutation({
+    mutationFn: (code: string) => api.enableTwoFactor(code),
+    onSuccess: refresh,
+    gcTime: 0, // its answer holds the recovery codes
+  });
 }
 
 export function useDisableTwoFactor() {
