@@ -218,23 +218,18 @@ class TwoFactorService:
                 used = await _use_code(session, row, data.code, self.clock())
                 if used is None:
                     await _record_wrong_code(session, user_id, client)
-                elif renew_codes:
-                    await store.replace_recovery_codes(session, user_id, hashes)
-                    await audit.record(
-                        session,
-                        AuditKind.RECOVERY_CODES_RENEWED,
-                        user_id=user_id,
-                        client=client,
-                        details={"with": used},
-                    )
                 else:
-                    await store.remove(session, user_id)
+                    if renew_codes:
+                        await store.replace_recovery_codes(session, user_id, hashes)
+                    else:
+                        await store.remove(session, user_id)
+                    kind = (
+                        AuditKind.RECOVERY_CODES_RENEWED
+                        if renew_codes
+                        else AuditKind.TWO_FACTOR_DISABLED
+                    )
                     await audit.record(
-                        session,
-                        AuditKind.TWO_FACTOR_DISABLED,
-                        user_id=user_id,
-                        client=client,
-                        details={"with": used},
+                        session, kind, user_id=user_id, client=client, details={"with": used}
                     )
             if used is None:
                 attempt.fail()

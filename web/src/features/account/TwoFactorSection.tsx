@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import type { UseMutationResult } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
 import { Button } from "../../components/ui/Button";
@@ -7,7 +8,7 @@ import { PasswordField, TextField } from "../../components/ui/TextField";
 import { i18n, useLanguage } from "../../i18n";
 import { isApiError, type ApiError } from "../../lib/api";
 import { formatDateTime } from "../../lib/time";
-import type { TwoFactorSetup, TwoFactorStatus } from "../../lib/types";
+import type { PasswordAndCode, TwoFactorSetup, TwoFactorStatus } from "../../lib/types";
 import { useMe } from "../auth/queries";
 import { fieldErrorsFrom, focusFirstInvalid } from "../auth/formErrors";
 import { normalizeCode } from "../auth/TwoFactorStep";
@@ -460,35 +461,53 @@ function useConfirmationForm() {
   return { fields, validate, showErrors, clear };
 }
 
-function DisableForm({ onCancel, onDone, onConflict }: StepProps & { onDone: () => void }) {
+interface ConfirmedChangeProps<T> extends StepProps {
+  mutation: UseMutationResult<T, Error, PasswordAndCode>;
+  title: string;
+  help: string;
+  submitLabel: string;
+  doneMessage: string;
+  onDone: (result: T) => void;
+}
+
+/** A change that needs the password and a code: turning off, or new recovery codes. */
+function ConfirmedChangeForm<T>({
+  mutation,
+  title,
+  help,
+  submitLabel,
+  doneMessage,
+  onCancel,
+  onDone,
+  onConflict,
+}: ConfirmedChangeProps<T>) {
   const { t } = useTranslation();
-  const disable = useDisableTwoFactor();
   const form = useConfirmationForm();
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (disable.isPending) return;
+    if (mutation.isPending) return;
     const input = form.validate();
     if (!input) return;
-    disable.mutate(input, {
-      onSuccess: () => {
+    mutation.mutate(input, {
+      onSuccess: (result) => {
         form.clear();
-        disable.reset();
-        toast.success(t("twoFactor.turnedOff"));
-        onDone();
+        mutation.reset();
+        toast.success(doneMessage);
+        onDone(result);
       },
       onError: (error) => form.showErrors(confirmationErrors(error, onConflict)),
     });
   };
 
   return (
-    <StepBox title={t("twoFactor.turnOffTitle")}>
-      <Help>{t("twoFactor.confirmOff")}</Help>
+    <StepBox title={title}>
+      <Help>{help}</Help>
       <form noValidate onSubmit={onSubmit} className="max-w-sm space-y-4">
         {form.fields}
         <div className="flex flex-wrap gap-2">
-          <Button type="submit" loading={disable.isPending}>
-            {t("twoFactor.confirmTurnOff")}
+          <Button type="submit" loading={mutation.isPending}>
+            {submitLabel}
           </Button>
           <Button variant="secondary" onClick={onCancel}>
             {t("common.cancel")}
@@ -499,42 +518,35 @@ function DisableForm({ onCancel, onDone, onConflict }: StepProps & { onDone: () 
   );
 }
 
+function DisableForm({ onCancel, onDone, onConflict }: StepProps & { onDone: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <ConfirmedChangeForm
+      mutation={useDisableTwoFactor()}
+      title={t("twoFactor.turnOffTitle")}
+      help={t("twoFactor.confirmOff")}
+      submitLabel={t("twoFactor.confirmTurnOff")}
+      doneMessage={t("twoFactor.turnedOff")}
+      onCancel={onCancel}
+      onDone={() => onDone()}
+      onConflict={onConflict}
+    />
+  );
+}
+
 function RegenerateForm({ onCancel, onDone, onConflict }: StepProps & { onDone: (codes: string[]) => void }) {
   const { t } = useTranslation();
-  const regenerate = useRegenerateRecoveryCodes();
-  const form = useConfirmationForm();
-
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    if (regenerate.isPending) return;
-    const input = form.validate();
-    if (!input) return;
-    regenerate.mutate(input, {
-      onSuccess: (codes) => {
-        form.clear();
-        regenerate.reset();
-        toast.success(t("twoFactor.codesCreated"));
-        onDone(codes);
-      },
-      onError: (error) => form.showErrors(confirmationErrors(error, onConflict)),
-    });
-  };
-
   return (
-    <StepBox title={t("twoFactor.newCodesTitle")}>
-      <Help>{t("twoFactor.confirmNewCodes")}</Help>
-      <form noValidate onSubmit={onSubmit} className="max-w-sm space-y-4">
-        {form.fields}
-        <div className="flex flex-wrap gap-2">
-          <Button type="submit" loading={regenerate.isPending}>
-            {t("twoFactor.createCodes")}
-          </Button>
-          <Button variant="secondary" onClick={onCancel}>
-            {t("common.cancel")}
-          </Button>
-        </div>
-      </form>
-    </StepBox>
+    <ConfirmedChangeForm
+      mutation={useRegenerateRecoveryCodes()}
+      title={t("twoFactor.newCodesTitle")}
+      help={t("twoFactor.confirmNewCodes")}
+      submitLabel={t("twoFactor.createCodes")}
+      doneMessage={t("twoFactor.codesCreated")}
+      onCancel={onCancel}
+      onDone={onDone}
+      onConflict={onConflict}
+    />
   );
 }
 
