@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,66 @@ from vaultroom.store import sessions as sessions_store
 # ``last_used_at`` is written at most this often per session, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 USER_AGENT_MAX = 512
+
+K = TypeVar("K")
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+class _Batched(Generic[K, V, R]):
+    """Concurrent requests for keys, served by one database round trip per batch.
+
+    The first request runs at once; requests arriving while a batch is in flight
+    wait for it to end and then go together in the next one (as a group commit
+    does), so every request is served by a round trip that started after it was
+    made: it sees everything committed before it, as its own round trip would. A
+    connect storm (hundreds of handshakes at once) costs a few queries instead of
+    one each; a lone request costs what it did.
+    """
+
+    def __init__(self, run: Callable[[Mapping[K, V]], Awaitable[Mapping[K, R]]]) -> None:
+        self._run = run
+        self._waiting: dict[K, tuple[V, list[asyncio.Future[R | None]]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, key: K, value: V) -> R | None:
+        """The answer for ``key``, None if there is none (``value``: what the batch needs
+        of this request; of several requests for one key in a batch, the latest's)."""
+        future: asyncio.Future[R | None] = asyncio.get_running_loop().create_future()
+        entry = self._waiting.get(key)
+        self._waiting[key] = (value, [*entry[1], future] if entry else [future])
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    answers = await self._run({key: entry[0] for key, entry in batch.items()})
+                except BaseException as exc:  # each request fails as its own query would
+                    for _value, futures in batch.values():
+                        for future in futures:
+                            if future.done():
+                                continue
+                            if isinstance(exc, asyncio.CancelledError):
+                                future.cancel()
+                            else:
+                                future.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for key, (_value, futures) in batch.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(answers.get(key))
+        finally:  # cancelled (shutdown): nobody may wait forever for a batch to come
+            self._task = None
+            left, self._waiting = self._waiting, {}
+            for _value, futures in left.values():
+                for future in futures:
+                    future.cancel()
 
 
 @dataclass(frozen=True)
@@ -68,6 +130,20 @@ class SessionService:
         self._db = db
         self._settings = settings
         self._fanout = fanout
+        # Token hash -> (session, user); session id -> (now, ip) once touched.
+        self._lookups: _Batched[str, None, tuple[AuthSession, User]] = _Batched(self._find_sessions)
+        self._touches: _Batched[int, tuple[datetime, str | None], None] = _Batched(self._touch)
+
+    async def _find_sessions(
+        self, token_hashes: Mapping[str, None]
+    ) -> Mapping[str, tuple[AuthSession, User]]:
+        async with self._db.snapshot() as session:
+            return await sessions_store.find_sessions_by_token_hashes(session, list(token_hashes))
+
+    async def _touch(self, uses: Mapping[int, tuple[datetime, str | None]]) -> Mapping[int, None]:
+        async with self._db.transaction() as session:
+            await sessions_store.touch_sessions_from(session, uses)
+        return {}
 
     async def notify_revoked(self, session_ids: list[int]) -> None:
         """End the sockets of sessions just revoked (call after the commit)."""
@@ -102,14 +178,13 @@ class SessionService:
     async def authenticate(self, token: str, client: ClientInfo) -> AuthContext:
         """The caller behind ``token``; ``Unauthorized`` if it is unknown, revoked or expired."""
         now = utcnow()
-        async with self._db.snapshot() as session:
-            found = await sessions_store.find_session_by_token_hash(session, hash_token(token))
+        # Concurrent calls (a connect storm, parallel requests) share their queries.
+        found = await self._lookups(hash_token(token), None)
         if found is None or not self._is_live(found[0], now):
             raise Unauthorized("Your session has expired or was revoked; sign in again.")
         row, user = found
         if now - row.last_used_at >= TOUCH_INTERVAL:
-            async with self._db.transaction() as session:
-                await sessions_store.touch_session(session, row.id, now=now, ip=client.ip)
+            await self._touches(row.id, (now, client.ip))
         return AuthContext(user=user, session_id=row.id)
 
     async def check_connected(self, session_ids: Collection[int]) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -36,17 +36,18 @@ async def insert_session(
     return row
 
 
-async def find_session_by_token_hash(
-    session: AsyncSession, token_hash: str
-) -> tuple[AuthSession, User] | None:
-    """The session with this token hash and its user, revoked or not."""
+async def find_sessions_by_token_hashes(
+    session: AsyncSession, token_hashes: Collection[str]
+) -> dict[str, tuple[AuthSession, User]]:
+    """The sessions with these token hashes (those that exist) and their users, by hash."""
+    if not token_hashes:
+        return {}
     result = await session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_hash)
+        .where(AuthSession.token_hash.in_(token_hashes))
     )
-    row = result.first()
-    return None if row is None else (row[0], row[1])
+    return {row[0].token_hash: (row[0], row[1]) for row in result}
 
 
 async def get_sessions(session: AsyncSession, session_ids: Collection[int]) -> list[AuthSession]:
@@ -71,12 +72,18 @@ async def touch_sessions(
     )
 
 
-async def touch_session(
-    session: AsyncSession, session_id: int, *, now: datetime, ip: str | None
+async def touch_sessions_from(
+    session: AsyncSession, uses: Mapping[int, tuple[datetime, str | None]]
 ) -> None:
-    """Record that a session was just used (and from where)."""
+    """Record that sessions were just used: ``{session id: (when, from which address)}``."""
+    if not uses:
+        return
     await session.execute(
-        update(AuthSession).where(AuthSession.id == session_id).values(last_used_at=now, ip=ip)
+        update(AuthSession),
+        [
+            {"id": session_id, "last_used_at": when, "ip": ip}
+            for session_id, (when, ip) in uses.items()
+        ],
     )
 
 
