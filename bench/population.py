@@ -10,14 +10,21 @@ import time
 import uuid
 from typing import Any
 
+import seeding
 from pool import split
 from scenarios import Context
 
 
-def register_users(ctx: Context, count: int, concurrency: int) -> dict[str, Any]:
-    """``count`` users, in ``ctx.users`` by index; the time it took."""
+def register_users(
+    ctx: Context, count: int, concurrency: int, through_api: int | None = None
+) -> dict[str, Any]:
+    """``count`` users, in ``ctx.users`` by index: the first ``through_api`` (all by
+    default) registered through the API, the time it took; the rest cloned from the
+    first in the database (``seeding.py``)."""
     tag = uuid.uuid4().hex[:6]
-    names = [f"b{tag}{index}" for index in range(count)]
+    all_names = [f"b{tag}{index}" for index in range(count)]
+    registered = count if through_api is None else max(1, min(count, through_api))
+    names = all_names[:registered]
     started = time.monotonic()
     cpu = ctx.server.cpu()
     parts = split(names, ctx.pool.size)
@@ -32,12 +39,16 @@ def register_users(ctx: Context, count: int, concurrency: int) -> dict[str, Any]
     ctx.users = [by_name[name] for name in names]
     seconds = time.monotonic() - started
     cpu = ctx.server.cpu() - cpu
+    cloning = time.monotonic()
+    ctx.users += seeding.clone_users(ctx.server.url, ctx.users[0], all_names[registered:])
     return {
         "scenario": "registration",
-        "registrations": count,
+        "registrations": registered,
         "seconds": round(seconds, 2),
-        "registrations_per_second": round(count / seconds, 1),
-        "server_cpu_ms_per_request": round(cpu * 1000 / count, 1),
+        "registrations_per_second": round(registered / seconds, 1),
+        "server_cpu_ms_per_request": round(cpu * 1000 / registered, 1),
+        "cloned_users": count - registered,
+        "clone_seconds": round(time.monotonic() - cloning, 2),
     }
 
 

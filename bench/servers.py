@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
+# After its last socket closes a user stays online this long (VaultRoom's default is 5 s;
+# the bench server's is shorter so that the harness waits less between scenarios: a
+# window starts only once the previous scenario's users went offline).
+PRESENCE_GRACE_SECONDS = 1.0
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -67,6 +71,7 @@ class Server:
     database: str  # "sqlite", "postgresql" or "none"
     port: int
     process: subprocess.Popen[bytes]
+    url: str = ""  # VaultRoom's database URL (the harness seeds accounts through it)
 
     @property
     def pid(self) -> int:
@@ -143,10 +148,12 @@ def start_vaultroom(database_url: str, port: int, workdir: Path) -> Server:
         VAULTROOM_PORT=str(port),
         VAULTROOM_SEND_RATE_LIMIT="1000000/second",
         VAULTROOM_LOG_LEVEL="warning",
+        VAULTROOM_PRESENCE_GRACE_SECONDS=str(PRESENCE_GRACE_SECONDS),
     )
     command = [sys.executable, "-m", "vaultroom", "serve"]
     process = _spawn(command, env, workdir / f"vaultroom-{port}.log")
-    server = Server("vaultroom", database_url.split(":", 1)[0].split("+")[0], port, process)
+    kind = database_url.split(":", 1)[0].split("+")[0]
+    server = Server("vaultroom", kind, port, process, database_url)
     server.wait_ready("/readyz")
     server.check_alive()
     return server
