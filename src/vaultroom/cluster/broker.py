@@ -25,6 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from vaultroom.settings import Settings
+from vaultroom.tasks import raise_if_cancel_requested
 
 logger = logging.getLogger(__name__)
 
@@ -137,14 +138,17 @@ class Broker:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError, BrokerDown) as exc:
+                raise_if_cancel_requested()
                 if self._up:
                     logger.warning("broker: lost Redis (%s); reconnecting", type(exc).__name__)
             except Exception:  # a bug must not end the node's link to the cluster
+                raise_if_cancel_requested()
                 logger.exception("broker: listener failed; reconnecting")
             finally:
                 self._up = False
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
+            raise_if_cancel_requested()
             await asyncio.sleep(delay)
             delay = min(delay * 2, _RECONNECT_DELAY_MAX_SECONDS)
 

@@ -29,6 +29,7 @@ from vaultroom.fanout.base import Delivery
 from vaultroom.fanout.local import LocalFanout
 from vaultroom.fanout.rooms import SIGNED_IN_ROOM, user_room
 from vaultroom.schemas.events import ResyncRequest
+from vaultroom.tasks import raise_if_cancel_requested
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class ClusterFanout:
         while True:
             await self._wakeup.wait()
             await self._flush(self._take())
+            raise_if_cancel_requested()
 
     async def _flush(self, batch: list[Outgoing]) -> None:
         try:

@@ -31,6 +31,7 @@ from vaultroom.fanout.rooms import SIGNED_IN_ROOM, presence_rooms
 from vaultroom.schemas.events import PresenceEvent, ResyncRequest
 from vaultroom.services.presence import PresenceChange
 from vaultroom.settings import Settings
+from vaultroom.tasks import raise_if_cancel_requested
 
 logger = logging.getLogger(__name__)
 
@@ -368,6 +369,7 @@ class ClusterPresence:
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat)
+            raise_if_cancel_requested()
             if not self._broker.up:
                 continue  # the reconnect re-registers this node
             try:
@@ -377,4 +379,5 @@ class ClusterPresence:
                 await self._publish_unpublished()
                 await self._reap()
             except Exception:  # the heartbeat must go on; the broker reconnects by itself
+                raise_if_cancel_requested()
                 logger.warning("presence heartbeat failed", exc_info=True)

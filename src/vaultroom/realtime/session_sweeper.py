@@ -16,6 +16,7 @@ import socketio
 
 from vaultroom.fanout.rooms import SESSION_ROOM_PREFIX
 from vaultroom.services.container import Services
+from vaultroom.tasks import raise_if_cancel_requested
 
 logger = logging.getLogger(__name__)
 
@@ -66,4 +67,6 @@ class SessionSweeper:
             try:
                 await self.sweep_once()
             except Exception:  # a database blip must not end the sweeping
+                raise_if_cancel_requested()
                 logger.exception("session sweep failed")
+            raise_if_cancel_requested()
