@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +16,7 @@ from vaultroom.models.base import utcnow
 from vaultroom.schemas.auth import SessionOut
 from vaultroom.security.tokens import hash_token, new_session_token
 from vaultroom.services import audit
+from vaultroom.services.coalesce import Coalesced
 from vaultroom.services.errors import NotFound, Unauthorized
 from vaultroom.settings import Settings
 from vaultroom.store import sessions as sessions_store
@@ -25,66 +24,6 @@ from vaultroom.store import sessions as sessions_store
 # ``last_used_at`` is written at most this often per session, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
 USER_AGENT_MAX = 512
-
-K = TypeVar("K")
-V = TypeVar("V")
-R = TypeVar("R")
-
-
-class _Batched(Generic[K, V, R]):
-    """Concurrent requests for keys, served by one database round trip per batch.
-
-    The first request runs at once; requests arriving while a batch is in flight
-    wait for it to end and then go together in the next one (as a group commit
-    does), so every request is served by a round trip that started after it was
-    made: it sees everything committed before it, as its own round trip would. A
-    connect storm (hundreds of handshakes at once) costs a few queries instead of
-    one each; a lone request costs what it did.
-    """
-
-    def __init__(self, run: Callable[[Mapping[K, V]], Awaitable[Mapping[K, R]]]) -> None:
-        self._run = run
-        self._waiting: dict[K, tuple[V, list[asyncio.Future[R | None]]]] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    async def __call__(self, key: K, value: V) -> R | None:
-        """The answer for ``key``, None if there is none (``value``: what the batch needs
-        of this request; of several requests for one key in a batch, the latest's)."""
-        future: asyncio.Future[R | None] = asyncio.get_running_loop().create_future()
-        entry = self._waiting.get(key)
-        self._waiting[key] = (value, [*entry[1], future] if entry else [future])
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, {}
-                try:
-                    answers = await self._run({key: entry[0] for key, entry in batch.items()})
-                except BaseException as exc:  # each request fails as its own query would
-                    for _value, futures in batch.values():
-                        for future in futures:
-                            if future.done():
-                                continue
-                            if isinstance(exc, asyncio.CancelledError):
-                                future.cancel()
-                            else:
-                                future.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for key, (_value, futures) in batch.items():
-                    for future in futures:
-                        if not future.done():
-                            future.set_result(answers.get(key))
-        finally:  # cancelled (shutdown): nobody may wait forever for a batch to come
-            self._task = None
-            left, self._waiting = self._waiting, {}
-            for _value, futures in left.values():
-                for future in futures:
-                    future.cancel()
 
 
 @dataclass(frozen=True)
@@ -131,8 +70,10 @@ class SessionService:
         self._settings = settings
         self._fanout = fanout
         # Token hash -> (session, user); session id -> (now, ip) once touched.
-        self._lookups: _Batched[str, None, tuple[AuthSession, User]] = _Batched(self._find_sessions)
-        self._touches: _Batched[int, tuple[datetime, str | None], None] = _Batched(self._touch)
+        self._lookups: Coalesced[str, None, tuple[AuthSession, User]] = Coalesced(
+            self._find_sessions
+        )
+        self._touches: Coalesced[int, tuple[datetime, str | None], None] = Coalesced(self._touch)
 
     async def _find_sessions(
         self, token_hashes: Mapping[str, None]
@@ -179,12 +120,12 @@ class SessionService:
         """The caller behind ``token``; ``Unauthorized`` if it is unknown, revoked or expired."""
         now = utcnow()
         # Concurrent calls (a connect storm, parallel requests) share their queries.
-        found = await self._lookups(hash_token(token), None)
+        found = await self._lookups.one(hash_token(token), None)
         if found is None or not self._is_live(found[0], now):
             raise Unauthorized("Your session has expired or was revoked; sign in again.")
         row, user = found
         if now - row.last_used_at >= TOUCH_INTERVAL:
-            await self._touches(row.id, (now, client.ip))
+            await self._touches.get({row.id: (now, client.ip)})
         return AuthContext(user=user, session_id=row.id)
 
     async def check_connected(self, session_ids: Collection[int]) -> list[int]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from datetime import datetime
 
 from vaultroom.db import Database
 from vaultroom.models import User
 from vaultroom.schemas.events import PresenceEvent
 from vaultroom.schemas.users import MeOut, UserOut, UsersPage
+from vaultroom.services.coalesce import Coalesced
 from vaultroom.services.errors import NotFound
 from vaultroom.services.presence import PresenceService
 from vaultroom.settings import Settings
@@ -21,6 +23,12 @@ class UserDirectory:
         self._db = db
         self._settings = settings
         self._presence = presence
+        # The presence:watch of every socket of a connect storm: a few queries, not one each.
+        self._last_seen: Coalesced[int, None, datetime | None] = Coalesced(self._find_last_seen)
+
+    async def _find_last_seen(self, user_ids: Mapping[int, None]) -> dict[int, datetime | None]:
+        async with self._db.snapshot() as session:
+            return await users_store.last_seen_of(session, list(user_ids))
 
     def public(self, user: User) -> UserOut:
         """A user as others see them."""
@@ -59,8 +67,7 @@ class UserDirectory:
 
     async def presence_of(self, user_ids: Collection[int]) -> list[PresenceEvent]:
         """The presence of each of these users that exists, by id."""
-        async with self._db.snapshot() as session:
-            last_seen = await users_store.last_seen_of(session, user_ids)
+        last_seen = await self._last_seen.get(dict.fromkeys(user_ids))
         # Read after the query: what the caller's socket is told next is newer than this.
         return [
             PresenceEvent(
