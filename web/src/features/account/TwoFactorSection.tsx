@@ -221,6 +221,21 @@ function StepBox({ title, focusHeading = false, children }: { title: string; foc
   );
 }
 
+/** A form's submit button and "Cancel". */
+function FormActions({ pending, submitLabel, onCancel }: { pending: boolean; submitLabel: string; onCancel: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="flex flex-wrap gap-2">
+      <Button type="submit" loading={pending}>
+        {submitLabel}
+      </Button>
+      <Button variant="secondary" onClick={onCancel}>
+        {t("common.cancel")}
+      </Button>
+    </div>
+  );
+}
+
 function Help({ children }: { children: ReactNode }) {
   return <p className="text-sm text-slate-600 dark:text-slate-400">{children}</p>;
 }
@@ -291,14 +306,7 @@ function SetupPasswordForm({ onCancel, onStarted, onConflict }: StepProps & { on
           }}
           error={errors.password}
         />
-        <div className="flex flex-wrap gap-2">
-          <Button type="submit" loading={start.isPending}>
-            {t("twoFactor.continue")}
-          </Button>
-          <Button variant="secondary" onClick={onCancel}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        <FormActions pending={start.isPending} submitLabel={t("twoFactor.continue")} onCancel={onCancel} />
       </form>
     </StepBox>
   );
@@ -387,14 +395,7 @@ function ScanForm({
           error={error}
           appOnly
         />
-        <div className="flex flex-wrap gap-2">
-          <Button type="submit" loading={enable.isPending}>
-            {t("twoFactor.turnOn")}
-          </Button>
-          <Button variant="secondary" onClick={onCancel}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        <FormActions pending={enable.isPending} submitLabel={t("twoFactor.turnOn")} onCancel={onCancel} />
       </form>
     </StepBox>
   );
@@ -481,7 +482,6 @@ function ConfirmedChangeForm<T>({
   onDone,
   onConflict,
 }: ConfirmedChangeProps<T>) {
-  const { t } = useTranslation();
   const form = useConfirmationForm();
 
   const onSubmit = (event: FormEvent) => {
@@ -505,14 +505,7 @@ function ConfirmedChangeForm<T>({
       <Help>{help}</Help>
       <form noValidate onSubmit={onSubmit} className="max-w-sm space-y-4">
         {form.fields}
-        <div className="flex flex-wrap gap-2">
-          <Button type="submit" loading={mutation.isPending}>
-            {submitLabel}
-          </Button>
-          <Button variant="secondary" onClick={onCancel}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        <FormActions pending={mutation.isPending} submitLabel={submitLabel} onCancel={onCancel} />
       </form>
     </StepBox>
   );
