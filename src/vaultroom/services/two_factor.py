@@ -42,9 +42,9 @@ from vaultroom.store import users as users_store
 INVALID_CODE = "This code is not valid. Check your authenticator app's time, or use another code."
 CHALLENGE_EXPIRED = "This sign-in has expired; enter your password again."
 TOTP = "totp"
+RECOVERY_CODE = "recovery_code"
 # (user id, password, the request field it came in, client): raises when it is wrong.
 PasswordCheck = Callable[[int, str, str, ClientInfo], Awaitable[object]]
-RECOVERY_CODE = "recovery_code"
 
 
 def account_key(user_id: int) -> str:
@@ -69,6 +69,10 @@ def _invalid_code() -> InvalidInput:
     return InvalidInput(INVALID_CODE, code="invalid_code", fields={"code": INVALID_CODE})
 
 
+def _already_on() -> Conflict:
+    return Conflict("Two-factor sign-in is already on.", code="two_factor_enabled")
+
+
 def _challenge_expired() -> Unauthorized:
     return Unauthorized(CHALLENGE_EXPIRED, code="challenge_expired")
 
@@ -88,15 +92,19 @@ def _new_codes(user_id: int) -> tuple[list[str], list[str]]:
     return codes, [totp.hash_recovery_code(user_id, code) for code in codes]
 
 
+async def _use_totp(session: AsyncSession, row: TwoFactor, code: str, now: float) -> bool:
+    """Spend a TOTP code (normalised) of ``row``'s secret; False when it is not valid now
+    or its step (or a later one) was used already."""
+    step = totp.matching_step(row.secret, code, now) if totp.is_totp_code(code) else None
+    return step is not None and await store.use_step(session, row.user_id, step)
+
+
 async def _use_code(session: AsyncSession, row: TwoFactor, code: str, now: float) -> str | None:
     """Spend ``code`` (TOTP or recovery) in the caller's transaction; which kind it was,
     or None when it is not valid (or already used)."""
     normalised = totp.normalise_code(code)
     if totp.is_totp_code(normalised):
-        step = totp.matching_step(row.secret, normalised, now)
-        if step is not None and await store.use_step(session, row.user_id, step):
-            return TOTP
-        return None
+        return TOTP if await _use_totp(session, row, normalised, now) else None
     code_hash = totp.hash_recovery_code(row.user_id, normalised)
     if await store.use_recovery_code(session, row.user_id, code_hash, utcnow()):
         return RECOVERY_CODE
@@ -142,7 +150,7 @@ class TwoFactorService:
         async with self._db.transaction() as session:
             row = await store.lock(session, caller.user.id)
             if row is not None and row.enabled_at is not None:
-                raise Conflict("Two-factor sign-in is already on.", code="two_factor_enabled")
+                raise _already_on()
             await store.start_enrolment(session, caller.user.id, secret, utcnow())
         uri = totp.provisioning_uri(
             secret, account=caller.user.username, issuer=self._settings.two_factor_issuer
@@ -162,19 +170,14 @@ class TwoFactorService:
             async with self._db.transaction() as session:
                 row = await store.lock(session, user_id)
                 if row is not None and row.enabled_at is not None:
-                    raise Conflict("Two-factor sign-in is already on.", code="two_factor_enabled")
+                    raise _already_on()
                 if row is None or row.created_at + setup_lifetime <= utcnow():
                     raise Conflict(
                         "Set up two-factor sign-in first (a set-up not finished in time ends).",
                         code="two_factor_not_set_up",
                     )
-                normalised = totp.normalise_code(data.code)
-                step = (
-                    totp.matching_step(row.secret, normalised, self.clock())
-                    if totp.is_totp_code(normalised)
-                    else None
-                )
-                accepted = step is not None and await store.use_step(session, user_id, step)
+                code = totp.normalise_code(data.code)
+                accepted = await _use_totp(session, row, code, self.clock())
                 if accepted:
                     await store.enable(session, user_id, utcnow())
                     await store.replace_recovery_codes(session, user_id, hashes)
@@ -209,7 +212,7 @@ class TwoFactorService:
     ) -> list[str]:
         user_id = caller.user.id
         await self._check_password(user_id, data.password, "password", client)
-        codes, hashes = _new_codes(user_id)
+        codes, hashes = _new_codes(user_id) if renew_codes else ([], [])
         async with self._throttles.sign_in_attempt(account_key(user_id), client.ip) as attempt:
             async with self._db.transaction() as session:
                 row = await store.lock(session, user_id)
@@ -271,10 +274,9 @@ class TwoFactorService:
         exhausted = False
         async with self._throttles.sign_in_attempt(account_key(user_id), client.ip) as attempt:
             async with self._db.transaction() as session:
-                await users_store.lock_password_hash(session, user_id)
+                user = await users_store.lock_user(session, user_id)
                 row = await store.lock(session, user_id)
                 challenge = await store.lock_challenge(session, token_hash, utcnow())
-                user = await users_store.get_user(session, user_id)
                 if challenge is None or row is None or row.enabled_at is None or user is None:
                     raise _challenge_expired()  # used, expired, or two-factor turned off
                 used = await _use_code(session, row, data.code, self.clock())

@@ -79,6 +79,11 @@ async def list_users_page(
     return list(result.scalars())
 
 
+async def lock_user(session: AsyncSession, user_id: int) -> User | None:
+    """The user with this id, its row locked until the transaction ends (PostgreSQL)."""
+    return await session.get(User, user_id, with_for_update=True)
+
+
 async def lock_password_hash(session: AsyncSession, user_id: int) -> str | None:
     """A user's current password hash, locking the row until the transaction ends.
 
