@@ -29,3 +29,16 @@ export function AuthLayout({ title, subtitle, children, footer }: AuthLayoutProp
 
 export const authLinkClass =
   "rounded font-medium text-brand-600 hover:text-brand-700 hover:underline dark:text-brand-400 dark:hover:text-brand-300";
+
+/** A form-wide error (not one field's), announced to screen readers. */
+export function FormAlert({ id, children }: { id: string; children: ReactNode }) {
+  return (
+    <div
+      id={id}
+      role="alert"
+      className="rounded-lg border border-red-200 bg-red-50 px-3.5 py-3 text-sm text-red-700 dark:border-red-500/30 dark:bg-red-500/10 dark:text-red-300"
+    >
+      {children}
+    </div>
+  );
+}

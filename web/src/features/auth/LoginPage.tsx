@@ -6,7 +6,7 @@ import { Button } from "../../components/ui/Button";
 import { PasswordField, TextField } from "../../components/ui/TextField";
 import { isApiError } from "../../lib/api";
 import { useDocumentTitle } from "../../lib/hooks";
-import { AuthLayout, authLinkClass } from "./AuthLayout";
+import { AuthLayout, FormAlert, authLinkClass } from "./AuthLayout";
 import { fieldErrorsFrom, focusFirstInvalid } from "./formErrors";
 import { useLogin } from "./queries";
 import { TwoFactorStep } from "./TwoFactorStep";
@@ -123,15 +123,7 @@ export function LoginPage() {
       }
     >
       <form noValidate onSubmit={onSubmit} className="space-y-5" aria-describedby={formError ? "login-form-error" : undefined}>
-        {formError && (
-          <div
-            id="login-form-error"
-            role="alert"
-            className="rounded-lg border border-red-200 bg-red-50 px-3.5 py-3 text-sm text-red-700 dark:border-red-500/30 dark:bg-red-500/10 dark:text-red-300"
-          >
-            {formError}
-          </div>
-        )}
+        {formError && <FormAlert id="login-form-error">{formError}</FormAlert>}
         <TextField
           id={fieldId("login")}
           name="login"

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Button } from "../../components/ui/Button";
 import { TextField } from "../../components/ui/TextField";
 import { isApiError } from "../../lib/api";
-import { AuthLayout, authLinkClass } from "./AuthLayout";
+import { AuthLayout, FormAlert, authLinkClass } from "./AuthLayout";
 import { fieldErrorsFrom } from "./formErrors";
 import { useLoginTwoFactor } from "./queries";
 
@@ -98,15 +98,7 @@ export function TwoFactorStep({ challenge, onSignedIn, onStartOver }: TwoFactorS
       }
     >
       <form noValidate onSubmit={onSubmit} className="space-y-5" aria-describedby={formError ? "login-code-form-error" : undefined}>
-        {formError && (
-          <div
-            id="login-code-form-error"
-            role="alert"
-            className="rounded-lg border border-red-200 bg-red-50 px-3.5 py-3 text-sm text-red-700 dark:border-red-500/30 dark:bg-red-500/10 dark:text-red-300"
-          >
-            {formError}
-          </div>
-        )}
+        {formError && <FormAlert id="login-code-form-error">{formError}</FormAlert>}
         <TextField
           id={CODE_ID}
           name="code"
