@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
@@ -28,6 +28,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.util import await_
 
 from vaultroom.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -201,6 +204,7 @@ class Database:
     """The engines of one node and the transactions services run in."""
 
     def __init__(self, settings: Settings) -> None:
+        self.is_sqlite = settings.is_sqlite
         self.engine = create_engine_for(settings)
         self._write_engine = (
             create_engine_for(settings, writer=True) if settings.is_sqlite else self.engine
@@ -230,6 +234,31 @@ class Database:
         end it, where a commit followed by the pool's reset took two."""
         async with self._reads() as session:
             yield session
+
+    async def run_sqlite_write(
+        self,
+        function: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run ``function(connection, ...)`` in the SQLite write connection's thread.
+
+        The function gets the sqlite3 connection itself (no transaction open) and
+        runs while this node's other writes wait for the connection, as they wait
+        for a transaction. A sqlite3 error comes back as SQLAlchemy raises it, so
+        ``database_unavailable`` and ``IntegrityError`` mean the same on both paths.
+        """
+        if not self.is_sqlite:
+            raise RuntimeError("run_sqlite_write needs the SQLite engine")
+        async with self._write_engine.connect() as connection:
+            pooled = await connection.get_raw_connection()
+            driver: Any = pooled.driver_connection  # the aiosqlite.Connection
+            try:
+                # aiosqlite's queue to its thread (private, as in _OneTripCursor).
+                result: T = await driver._execute(function, driver._conn, *args, **kwargs)
+            except sqlite3.Error as error:
+                raise exc.DBAPIError.instance(None, None, error, sqlite3.Error) from error
+            return result
 
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

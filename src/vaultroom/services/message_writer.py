@@ -27,6 +27,7 @@ from vaultroom.schemas.messages import MessageOut
 from vaultroom.services.errors import Conflict, NotFound, ServiceError, Unavailable
 from vaultroom.store import conversations as conversations_store
 from vaultroom.store import messages as messages_store
+from vaultroom.store import sqlite_batch
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,12 @@ class MessageWriter:
         await self._fanout.publish(written.deliveries)
 
     async def _commit(self, requests: Sequence[SendRequest]) -> _Batch:
+        if self._db.is_sqlite:
+            # SQLite has one writer (this node's), so no other node can store the same
+            # key meanwhile: no retry on conflict is needed.
+            written = await _store_batch_sqlite(self._db, requests, utcnow())
+            self.batches_committed += 1
+            return written
         for attempt in range(1, ATTEMPTS_ON_CONFLICT + 1):
             try:
                 async with self._db.transaction() as session:
@@ -235,6 +242,70 @@ async def _store_batch(
         recipients = members[request.conversation_id]
         batch.deliveries.append(Delivery("message:new", event, recipients, request.skip_sid))
     return batch
+
+
+async def _store_batch_sqlite(
+    db: Database, requests: Sequence[SendRequest], now: datetime
+) -> _Batch:
+    """``_store_batch`` on SQLite: the transaction is one call in the database thread
+    (``store/sqlite_batch.py`` says why); the answers are made here."""
+    sends = [(r.sender_id, r.conversation_id, r.client_msg_id, r.body) for r in requests]
+    stored = await db.run_sqlite_write(
+        sqlite_batch.store_batch, sends, sqlite_batch.datetime_to_text(now)
+    )
+    batch = _Batch()
+    for index, request in enumerate(requests):
+        row = stored.stored.get(index)
+        if row is not None:
+            try:
+                batch.outcomes[request.key] = retry_result(request, _message_of_row(row))
+            except ServiceError as refusal:
+                batch.outcomes[request.key] = refusal
+            continue
+        position = stored.inserted.get(index)
+        if position is None:
+            batch.outcomes[request.key] = NotFound(NOT_A_MEMBER)
+            continue
+        message_id, seq = position
+        message = MessageOut(
+            id=message_id,
+            conversation_id=request.conversation_id,
+            seq=seq,
+            sender_id=request.sender_id,
+            client_msg_id=request.client_msg_id,
+            body=request.body,
+            created_at=now,
+            edited_at=None,
+            deleted=False,
+            change_seq=0,
+        )
+        batch.outcomes[request.key] = SendResult(message=message, created=True)
+        recipients = stored.members[request.conversation_id]
+        batch.deliveries.append(
+            Delivery("message:new", MessageEvent(message=message), recipients, request.skip_sid)
+        )
+    return batch
+
+
+def _message_of_row(row: tuple[object, ...]) -> MessageOut:
+    """A stored message read by ``sqlite_batch`` (the columns of its ``_FIND``)."""
+    (id_, conversation_id, seq, sender_id, client_msg_id, body, created_at, edited_at,
+     deleted_at, change_seq) = row  # fmt: skip
+    deleted = deleted_at is not None
+    return MessageOut.model_validate(
+        {
+            "id": id_,
+            "conversation_id": conversation_id,
+            "seq": seq,
+            "sender_id": sender_id,
+            "client_msg_id": client_msg_id,
+            "body": "" if deleted else body,
+            "created_at": sqlite_batch.text_to_datetime(created_at),  # type: ignore[arg-type]
+            "edited_at": sqlite_batch.text_to_datetime(edited_at),  # type: ignore[arg-type]
+            "deleted": deleted,
+            "change_seq": change_seq,
+        }
+    )
 
 
 async def _answer_retries(

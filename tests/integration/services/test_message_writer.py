@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from tests.factories import RegisteredUser, UserFactory
-from vaultroom.app import VaultRoomApp
+from vaultroom.app import VaultRoomApp, create_app
 from vaultroom.db import Database
 from vaultroom.fanout import NoClients
-from vaultroom.services.errors import NotFound, Unavailable
+from vaultroom.services.errors import Conflict, NotFound, Unavailable
 from vaultroom.services.message_writer import MessageWriter, SendRequest, SendResult
 from vaultroom.settings import Settings
 
@@ -201,3 +204,84 @@ async def test_sends_while_the_database_is_unreachable_are_answered_unavailable(
         await db.dispose()
 
     assert all(isinstance(outcome, Unavailable) for outcome in outcomes)
+
+
+async def test_a_send_and_its_retry_return_the_message_history_shows(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    # The retry is answered from the stored row, the first send from what was
+    # written: both must be what history reads back, to the microsecond.
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writer = app.services.writer
+    request = SendRequest(alice.id, conversation_id, "round-trip", "héllo \U0001f600")
+
+    first = await writer.send(request)
+    retry = await writer.send(request)
+    response = await client.get(
+        f"/api/conversations/{conversation_id}/messages", headers=bob.headers
+    )
+
+    assert first.created and not retry.created
+    assert response.json()["messages"] == [first.message.model_dump(mode="json")]
+    assert retry.message == first.message
+
+
+async def test_a_retry_a_new_send_and_a_refusal_in_one_batch_each_get_their_answer(
+    app: VaultRoomApp, client: httpx.AsyncClient, users: UserFactory
+) -> None:
+    alice, bob = await users.create(), await users.create()
+    conversation_id = await group_with(client, alice, bob)
+    writer = app.services.writer
+    stored = await writer.send(SendRequest(alice.id, conversation_id, "old", "first"))
+
+    outcomes = await asyncio.gather(
+        writer.send(SendRequest(alice.id, conversation_id, "old", "first")),
+        writer.send(SendRequest(alice.id, conversation_id, "new", "second")),
+        writer.send(SendRequest(alice.id, conversation_id + 1000, "lost", "nowhere")),
+        writer.send(SendRequest(alice.id, conversation_id + 1, "old", "other conversation")),
+        return_exceptions=True,
+    )
+
+    retry, fresh, nowhere, reused = outcomes
+    assert isinstance(retry, SendResult) and not retry.created
+    assert retry.message == stored.message
+    assert isinstance(fresh, SendResult) and fresh.created and fresh.message.seq == 2
+    assert isinstance(nowhere, NotFound)
+    assert isinstance(reused, Conflict)
+    assert await stored_seqs(client, bob, conversation_id) == [1, 2]
+
+
+async def test_a_locked_sqlite_database_answers_unavailable_and_a_retry_stores_once(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # Another process holding SQLite's write lock past the busy timeout: the
+    # batch is refused as "try again", and the same send later stores one row.
+    target = tmp_path / "locked.db"
+    shutil.copyfile(sqlite_template, target)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{target}",
+        web_dir=tmp_path / "web",
+        sqlite_busy_timeout_ms=50,
+    )
+    application = create_app(settings)
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            users = UserFactory(http)
+            alice, bob = await users.create(), await users.create()
+            conversation_id = await group_with(http, alice, bob)
+            request = SendRequest(alice.id, conversation_id, "locked", "wait for it")
+            other = sqlite3.connect(target, isolation_level=None)
+            try:
+                other.execute("BEGIN EXCLUSIVE")
+                with pytest.raises(Unavailable):
+                    await application.services.writer.send(request)
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+
+            result = await application.services.writer.send(request)
+
+            assert result.created and result.message.seq == 1
+            assert await stored_seqs(http, bob, conversation_id) == [1]
