@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     web_dir: Path = PACKAGE_DIR / "web"
     db_pool_size: int = Field(default=10, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # SQLite: copy the write-ahead log into the database from a background thread at
+    # most this often, instead of in the commit that fills it; 0: in the commit, as
+    # SQLite does by default.
+    sqlite_checkpoint_seconds: float = Field(default=1.0, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Allocations between two young-generation collections in a serving process
     # (Python's default is 700); 0 leaves the garbage collector as it is.
