@@ -17,6 +17,7 @@ from vaultroom.fanout.rooms import PRESENCE_ALL_ROOM, SIGNED_IN_ROOM, session_ro
 from vaultroom.realtime.events import SocketCaller, register_event_handlers
 from vaultroom.realtime.manager import DirectSendManager
 from vaultroom.realtime.packets import TextPacket
+from vaultroom.realtime.transport import use_lean_websockets
 from vaultroom.security.cookies import session_cookie_name
 from vaultroom.security.origins import origin_allowed
 from vaultroom.security.tokens import MAX_TOKEN_LENGTH
@@ -116,6 +117,7 @@ def create_socket_server(
         serializer=TextPacket,
         client_manager=DirectSendManager(),
     )
+    use_lean_websockets(sio.eio)
 
     async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
         services = get_services()

@@ -1,0 +1,156 @@
+"""Engine.IO's WebSocket loop without an asyncio task and a timer per packet.
+
+python-engineio (4.15) runs each WebSocket with two loops. The writer waits for
+every outgoing packet with ``asyncio.wait_for(queue.get(), ...)``, which on
+Python 3.11 wraps the ``get`` in a new task and arms a timer, even when packets
+are already queued; the reader wraps every incoming packet's wait in a new task
+and a ``wait_for``. On 100 pairs those were a tenth of the event loop's busy time
+(py-spy, 2026-12-03), and they are paid per packet whatever the load, so they
+weigh most at low rates, where no wake-up serves several packets.
+
+:class:`LeanSocket` keeps engine.io's behaviour (the same timeouts, the same
+packets, the same close paths) with ``asyncio.timeout`` (no task) around the
+waits that can block, and none at all when a packet is already queued. It is
+installed per server (``use_lean_websockets``): the WebSocket driver of that
+server turns each engine.io socket into a ``LeanSocket`` as its WebSocket
+starts. Long-polling is untouched. The reader loop below is engine.io's own
+``AsyncSocket._websocket_handler`` (MIT licence) with only those waits changed;
+``tests/integration/realtime`` runs the whole protocol through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import engineio
+from engineio import exceptions, packet
+from engineio.async_drivers import asgi
+from engineio.async_socket import AsyncSocket
+
+
+class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
+    """An engine.io socket whose WebSocket loops create no task or timer per packet."""
+
+    async def poll(self) -> list[Any]:
+        """The queued packets, waiting (up to a ping cycle) only if there are none."""
+        queue = self.queue
+        if queue.empty():
+            try:
+                async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
+                    first = await queue.get()
+            except (TimeoutError, asyncio.CancelledError):
+                # As engine.io: the writer ends (and closes the WebSocket).
+                raise exceptions.QueueEmpty() from None
+        else:
+            first = queue.get_nowait()
+        queue.task_done()
+        if first is None:
+            return []
+        packets = [first]
+        while not queue.empty():
+            pkt = queue.get_nowait()
+            queue.task_done()
+            if pkt is None:
+                queue.put_nowait(None)  # seen again by the next poll: the end
+                break
+            packets.append(pkt)
+        return packets
+
+    async def send(self, pkt: Any) -> None:
+        """Queue a packet for the client (engine.io's ``send`` without its debug log)."""
+        if await self.check_ping_timeout():
+            self.queue.put_nowait(pkt)
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        """Engine.IO's handler for the WebSocket transport (see the module's text)."""
+        server = self.server
+
+        async def websocket_wait() -> Any:
+            data = await ws.wait()
+            if data and len(data) > server.max_http_buffer_size:
+                raise ValueError("packet is too large")
+            return data
+
+        if self.connected:  # type: ignore[has-type]  # set by engine.io's socket
+            # the socket was already connected, so this is an upgrade
+            self.upgrading = True  # hold packet sends during the upgrade
+            try:
+                pkt = await websocket_wait()
+            except OSError:  # pragma: no cover
+                return
+            decoded_pkt = packet.Packet(encoded_packet=pkt)
+            if decoded_pkt.packet_type != packet.PING or decoded_pkt.data != "probe":
+                self.upgrading = False
+                return
+            await ws.send(packet.Packet(packet.PONG, data="probe").encode())
+            self.queue.put_nowait(packet.Packet(packet.NOOP))  # end poll
+            try:
+                pkt = await websocket_wait()
+            except OSError:  # pragma: no cover
+                self.upgrading = False
+                return
+            decoded_pkt = packet.Packet(encoded_packet=pkt)
+            if decoded_pkt.packet_type != packet.UPGRADE:
+                self.upgraded = False
+                self.upgrading = False
+                return
+            self.upgraded = True
+            self.upgrading = False
+        else:
+            self.connected = True
+            self.upgraded = True
+
+        async def writer() -> None:
+            while True:
+                try:
+                    packets = await self.poll()
+                except exceptions.QueueEmpty:
+                    break
+                if not packets:
+                    break  # connection closed
+                try:
+                    for pkt in packets:
+                        await ws.send(pkt.encode())
+                except Exception:
+                    break
+            await ws.close()
+
+        writer_task = asyncio.ensure_future(writer())
+        read_timeout = server.ping_interval + server.ping_timeout
+        while True:
+            try:
+                async with asyncio.timeout(read_timeout):
+                    p = await websocket_wait()
+            except BaseException:  # cancelled, timed out, closed: as engine.io
+                break
+            if p is None:
+                break  # connection closed by client
+            try:
+                await self.receive(packet.Packet(encoded_packet=p))
+            except exceptions.UnknownPacketError:  # pragma: no cover
+                pass
+            except exceptions.SocketIsClosedError:  # pragma: no cover
+                break
+            except Exception:  # pragma: no cover
+                server.logger.exception("Unknown receive error")
+
+        self.queue.put_nowait(None)  # unlock the writer task so it can exit
+        await writer_task
+        await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+
+class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]
+    """engine.io's ASGI WebSocket that runs the socket as a :class:`LeanSocket`."""
+
+    def __init__(self, handler: Any, server: Any) -> None:
+        socket: Any = getattr(handler, "__self__", None)
+        if type(socket) is AsyncSocket:
+            socket.__class__ = LeanSocket  # same attributes, cheaper loops
+            handler = socket._websocket_handler
+        super().__init__(handler, server)
+
+
+def use_lean_websockets(eio: engineio.AsyncServer) -> None:
+    """Make this engine.io server run its WebSockets with :class:`LeanSocket`."""
+    eio._async = {**eio._async, "websocket": _LeanWebSocket}  # this server's own copy
