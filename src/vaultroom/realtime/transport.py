@@ -8,14 +8,17 @@ and a ``wait_for``. On 100 pairs those were a tenth of the event loop's busy tim
 (py-spy, 2026-12-03), and they are paid per packet whatever the load, so they
 weigh most at low rates, where no wake-up serves several packets.
 
-:class:`LeanSocket` keeps engine.io's behaviour (the same timeouts, the same
-packets, the same close paths) with ``asyncio.timeout`` (no task) around the
-waits that can block, and none at all when a packet is already queued. It is
-installed per server (``use_lean_websockets``): the WebSocket driver of that
-server turns each engine.io socket into a ``LeanSocket`` as its WebSocket
-starts. Long-polling is untouched. The reader loop below is engine.io's own
-``AsyncSocket._websocket_handler`` (MIT licence) with only those waits changed;
-``tests/integration/realtime`` runs the whole protocol through it.
+:class:`LeanSocket` keeps engine.io's behaviour (the same packets, the same close
+paths, a WebSocket idle in either direction for a ping cycle closed) with no
+task and no timer per packet: a packet already queued is taken without waiting,
+and one watchdog timer per socket, re-armed once per ping cycle, does what the
+two per-packet timeouts did (``asyncio.timeout`` per packet, tried first, still
+cost 6 % of the server's time in cProfile at 100 pairs). It is installed per
+server (``use_lean_websockets``): the WebSocket driver of that server turns each
+engine.io socket into a ``LeanSocket`` as its WebSocket starts; long-polling is
+untouched. The handler below is engine.io's own ``_websocket_handler`` (MIT
+licence) with only those waits changed. ``test_lean_websocket.py`` checks the
+watchdog; ``tests/integration/realtime`` runs the whole protocol through it.
 """
 
 from __future__ import annotations
@@ -33,17 +36,30 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
     """An engine.io socket whose WebSocket loops create no task or timer per packet."""
 
     async def poll(self) -> list[Any]:
-        """The queued packets, waiting (up to a ping cycle) only if there are none."""
-        queue = self.queue
-        if queue.empty():
+        """The queued packets, waiting (up to a ping cycle) only if there are none.
+
+        Long-polling's wait (a socket whose upgrade failed); the WebSocket writer
+        uses ``_take_packets`` under the socket's watchdog instead."""
+        if self.queue.empty():
             try:
                 async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
-                    first = await queue.get()
+                    first = await self.queue.get()
             except (TimeoutError, asyncio.CancelledError):
                 # As engine.io: the writer ends (and closes the WebSocket).
                 raise exceptions.QueueEmpty() from None
         else:
-            first = queue.get_nowait()
+            first = self.queue.get_nowait()
+        return self._with_queued(first)
+
+    async def _take_packets(self) -> list[Any]:
+        """The queued packets, waiting for one if there are none (no timer: the
+        watchdog of ``_websocket_handler`` ends a WebSocket idle for a ping cycle)."""
+        queue = self.queue
+        return self._with_queued(await queue.get() if queue.empty() else queue.get_nowait())
+
+    def _with_queued(self, first: Any) -> list[Any]:
+        """``first`` and every packet queued behind it (``[]``: the end, ``None`` queued)."""
+        queue = self.queue
         queue.task_done()
         if first is None:
             return []
@@ -52,7 +68,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             pkt = queue.get_nowait()
             queue.task_done()
             if pkt is None:
-                queue.put_nowait(None)  # seen again by the next poll: the end
+                queue.put_nowait(None)  # seen again by the next take: the end
                 break
             packets.append(pkt)
         return packets
@@ -101,14 +117,32 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             self.connected = True
             self.upgraded = True
 
+        loop = asyncio.get_running_loop()
+        idle_limit = server.ping_interval + server.ping_timeout
+        # When a packet was last read, and last taken to be written.
+        last = [loop.time(), loop.time()]
+        timer: asyncio.TimerHandle | None = None
+
+        def watchdog() -> None:
+            # engine.io's timeouts, checked once per ping cycle instead of armed per
+            # packet: nothing read, or nothing to write, for a whole ping cycle (the
+            # server pings every ping_interval) ends the writer, which closes the
+            # WebSocket; the reader then sees it closed.
+            nonlocal timer
+            oldest = min(last)
+            if loop.time() - oldest >= idle_limit:
+                self.queue.put_nowait(None)
+            else:
+                timer = loop.call_at(oldest + idle_limit, watchdog)
+
+        timer = loop.call_at(loop.time() + idle_limit, watchdog)
+
         async def writer() -> None:
             while True:
-                try:
-                    packets = await self.poll()
-                except exceptions.QueueEmpty:
-                    break
+                packets = await self._take_packets()
                 if not packets:
                     break  # connection closed
+                last[1] = loop.time()
                 try:
                     for pkt in packets:
                         await ws.send(pkt.encode())
@@ -117,23 +151,25 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             await ws.close()
 
         writer_task = asyncio.ensure_future(writer())
-        read_timeout = server.ping_interval + server.ping_timeout
-        while True:
-            try:
-                async with asyncio.timeout(read_timeout):
+        try:
+            while True:
+                try:
                     p = await websocket_wait()
-            except BaseException:  # cancelled, timed out, closed: as engine.io
-                break
-            if p is None:
-                break  # connection closed by client
-            try:
-                await self.receive(packet.Packet(encoded_packet=p))
-            except exceptions.UnknownPacketError:  # pragma: no cover
-                pass
-            except exceptions.SocketIsClosedError:  # pragma: no cover
-                break
-            except Exception:  # pragma: no cover
-                server.logger.exception("Unknown receive error")
+                except BaseException:  # cancelled, closed, too large: as engine.io
+                    break
+                if p is None:
+                    break  # connection closed by client
+                last[0] = loop.time()
+                try:
+                    await self.receive(packet.Packet(encoded_packet=p))
+                except exceptions.UnknownPacketError:  # pragma: no cover
+                    pass
+                except exceptions.SocketIsClosedError:  # pragma: no cover
+                    break
+                except Exception:  # pragma: no cover
+                    server.logger.exception("Unknown receive error")
+        finally:
+            timer.cancel()  # the one armed last (cancelling a fired one does nothing)
 
         self.queue.put_nowait(None)  # unlock the writer task so it can exit
         await writer_task
