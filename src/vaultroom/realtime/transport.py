@@ -24,6 +24,7 @@ watchdog; ``tests/integration/realtime`` runs the whole protocol through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import engineio
@@ -138,16 +139,16 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
         timer = loop.call_at(loop.time() + idle_limit, watchdog)
 
         async def writer() -> None:
-            while True:
-                packets = await self._take_packets()
-                if not packets:
-                    break  # connection closed
-                last[1] = loop.time()
-                try:
+            try:
+                while True:
+                    packets = await self._take_packets()
+                    if not packets:
+                        break  # connection closed
+                    last[1] = loop.time()
                     for pkt in packets:
                         await ws.send(pkt.encode())
-                except Exception:
-                    break
+            except BaseException:  # noqa: S110  # cancelled or a failed send: as engine.io,
+                pass  # the writer ends and closes the WebSocket
             await ws.close()
 
         writer_task = asyncio.ensure_future(writer())
@@ -166,14 +167,18 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
                     pass
                 except exceptions.SocketIsClosedError:  # pragma: no cover
                     break
+                except asyncio.CancelledError:  # pragma: no cover
+                    break
                 except Exception:  # pragma: no cover
                     server.logger.exception("Unknown receive error")
         finally:
             timer.cancel()  # the one armed last (cancelling a fired one does nothing)
-
-        self.queue.put_nowait(None)  # unlock the writer task so it can exit
-        await writer_task
-        await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+            # Whatever ended the reader (a cancellation included), the socket is closed
+            # and its disconnect reported, as engine.io's handler does.
+            self.queue.put_nowait(None)  # unlock the writer task so it can exit
+            with contextlib.suppress(BaseException):
+                await writer_task
+            await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
 
 
 class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]

@@ -71,10 +71,11 @@ def datetime_to_text(value: datetime) -> str:
 
 
 def text_to_datetime(value: str | None) -> datetime | None:
-    """A stored date back as a timezone-aware UTC datetime."""
+    """A stored date back as a timezone-aware UTC datetime (as ``UTCDateTime`` reads it)."""
     if value is None:
         return None
-    return _text_to_datetime(value).replace(tzinfo=UTC)
+    parsed = _text_to_datetime(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def store_batch(connection: sqlite3.Connection, sends: Sequence[Send], now: str) -> StoredBatch:
