@@ -80,7 +80,7 @@ class ClusterFanout:
         await self._local.publish(deliveries)
         for delivery in deliveries:
             if delivery.user_ids:
-                data = delivery.payload.model_dump(mode="json")
+                data = delivery.data()
                 self._pending.append((delivery.event, data, list(delivery.user_ids)))
         if self._pending:
             self._wakeup.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -16,13 +16,21 @@ class Delivery:
     ``user_ids=None`` reaches every connected user, or only the sockets in
     ``rooms`` when given (presence: its watchers); ``skip_sid`` leaves out the
     socket that caused the event when it already has the result in its ack.
+    ``payload`` is a model, or its JSON form already made (a new message's, made
+    once for its ack and its event).
     """
 
     event: str
-    payload: BaseModel
+    payload: BaseModel | dict[str, Any]
     user_ids: Collection[int] | None
     skip_sid: str | None = None
     rooms: Sequence[str] | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The payload in its JSON form (never to be changed: it may be shared)."""
+        if isinstance(self.payload, dict):
+            return self.payload
+        return self.payload.model_dump(mode="json")
 
 
 class Fanout(Protocol):

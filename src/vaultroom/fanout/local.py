@@ -23,7 +23,7 @@ class LocalFanout:
     async def publish(self, deliveries: Sequence[Delivery]) -> None:
         """Emit each delivery; a failure to reach a socket never fails the caller."""
         for delivery in deliveries:
-            data = delivery.payload.model_dump(mode="json")
+            data = delivery.data()
             rooms: str | list[str]
             if delivery.user_ids is not None:
                 rooms = [user_room(user_id) for user_id in delivery.user_ids]

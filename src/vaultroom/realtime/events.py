@@ -142,7 +142,7 @@ async def _send_message(services: Services, caller: SocketCaller, event: SendMes
     result = await services.messages.send(
         caller.user_id, event.conversation_id, event.client_msg_id, event.body, skip_sid=caller.sid
     )
-    return ok_ack(message=result.message.model_dump(mode="json"))
+    return ok_ack(message=result.message_json)
 
 
 async def _edit_message(services: Services, caller: SocketCaller, event: EditMessageEvent) -> Ack:

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +63,11 @@ class SendResult:
 
     message: MessageOut
     created: bool
+
+    @cached_property
+    def message_json(self) -> dict[str, Any]:
+        """``message`` in its JSON form, made once (the ack and the event share it)."""
+        return self.message.model_dump(mode="json")
 
 
 @dataclass
@@ -267,7 +274,9 @@ async def _store_batch_sqlite(
             batch.outcomes[request.key] = NotFound(NOT_A_MEMBER)
             continue
         message_id, seq = position
-        message = MessageOut(
+        # Built without validation: every value is the request's (validated) or
+        # the database's.
+        message = MessageOut.model_construct(
             id=message_id,
             conversation_id=request.conversation_id,
             seq=seq,
@@ -279,11 +288,11 @@ async def _store_batch_sqlite(
             deleted=False,
             change_seq=0,
         )
-        batch.outcomes[request.key] = SendResult(message=message, created=True)
+        result = SendResult(message=message, created=True)
+        batch.outcomes[request.key] = result
         recipients = stored.members[request.conversation_id]
-        batch.deliveries.append(
-            Delivery("message:new", MessageEvent(message=message), recipients, request.skip_sid)
-        )
+        event = {"message": result.message_json}  # MessageEvent's JSON form
+        batch.deliveries.append(Delivery("message:new", event, recipients, request.skip_sid))
     return batch
 
 
