@@ -19,6 +19,10 @@ engine.io socket into a ``LeanSocket`` as its WebSocket starts; long-polling is
 untouched. The handler below is engine.io's own ``_websocket_handler`` (MIT
 licence) with only those waits changed. ``test_lean_websocket.py`` checks the
 watchdog; ``tests/integration/realtime`` runs the whole protocol through it.
+
+The same server also gives its sockets a :class:`PacketQueue` instead of an
+``asyncio.Queue``: about 3 KB less per connection (40.9 KB each at 15,000, from
+43 to 45; docs/performance.md).
 """
 
 from __future__ import annotations
