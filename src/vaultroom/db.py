@@ -320,9 +320,7 @@ class Database:
         # One write at a time on this node (SQLite: across its two write connections).
         self._write_lock = asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
         # SQLite: the connection run_sqlite_write keeps, from an engine of its own.
-        self._kept_engine = self._write_engine
-        if settings.is_sqlite:
-            self._kept_engine = create_engine_for(settings, writer=True)
+        self._kept_engine = create_engine_for(settings, writer=True) if settings.is_sqlite else None
         self._kept: AsyncConnection | None = None
         path = background_checkpoint_path(settings)
         self.checkpointer = (
@@ -368,7 +366,7 @@ class Database:
         raises it, so ``database_unavailable`` and ``IntegrityError`` mean the same
         on both paths.
         """
-        if not self.is_sqlite:
+        if self._kept_engine is None:
             raise RuntimeError("run_sqlite_write needs the SQLite engine")
         async with self._write_lock:
             if self._kept is None:
@@ -398,7 +396,7 @@ class Database:
         if self._kept is not None:
             await self._kept.close()
             self._kept = None
-        if self._kept_engine is not self._write_engine:
+        if self._kept_engine is not None:
             await self._kept_engine.dispose()
         if self.checkpointer is not None:
             await self.checkpointer.close()

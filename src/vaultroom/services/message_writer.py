@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vaultroom.db import Database, database_unavailable
 from vaultroom.fanout import Delivery, Fanout
+from vaultroom.models import Message
 from vaultroom.models.base import utcnow
 from vaultroom.schemas.events import MessageEvent
 from vaultroom.schemas.messages import MessageOut
@@ -296,25 +297,12 @@ async def _store_batch_sqlite(
     return batch
 
 
-def _message_of_row(row: tuple[object, ...]) -> MessageOut:
-    """A stored message read by ``sqlite_batch`` (the columns of its ``_FIND``)."""
-    (id_, conversation_id, seq, sender_id, client_msg_id, body, created_at, edited_at,
-     deleted_at, change_seq) = row  # fmt: skip
-    deleted = deleted_at is not None
-    return MessageOut.model_validate(
-        {
-            "id": id_,
-            "conversation_id": conversation_id,
-            "seq": seq,
-            "sender_id": sender_id,
-            "client_msg_id": client_msg_id,
-            "body": "" if deleted else body,
-            "created_at": sqlite_batch.text_to_datetime(created_at),  # type: ignore[arg-type]
-            "edited_at": sqlite_batch.text_to_datetime(edited_at),  # type: ignore[arg-type]
-            "deleted": deleted,
-            "change_seq": change_seq,
-        }
-    )
+def _message_of_row(row: tuple[Any, ...]) -> MessageOut:
+    """A stored message read by ``sqlite_batch``, through ``MessageOut.of`` as any row."""
+    values = dict(zip(sqlite_batch.MESSAGE_COLUMNS, row, strict=True))
+    for name in ("created_at", "edited_at", "deleted_at"):
+        values[name] = sqlite_batch.text_to_datetime(values[name])
+    return MessageOut.of(Message(**values))  # a transient row, in no session
 
 
 async def _answer_retries(

@@ -34,7 +34,19 @@ _text_to_datetime = cast(
     Callable[[str], datetime], _SQLITE_DATETIME.result_processor(_DIALECT, None)
 )
 
-# A stored message's columns in MessageOut's order (``deleted_at`` for ``deleted``).
+# A stored message's columns (``Message`` attributes), named by ``MESSAGE_COLUMNS``.
+MESSAGE_COLUMNS = (
+    "id",
+    "conversation_id",
+    "seq",
+    "sender_id",
+    "client_msg_id",
+    "body",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "change_seq",
+)
 _FIND = (
     "SELECT id, conversation_id, seq, sender_id, client_msg_id, body, created_at, edited_at,"
     " deleted_at, change_seq FROM messages WHERE sender_id = ? AND client_msg_id = ?"
@@ -117,10 +129,6 @@ def _store(cursor: sqlite3.Cursor, sends: Sequence[Send], now: str) -> StoredBat
         last_seqs[conversation_id] = last_seq
         cursor.execute(_INSERT, (conversation_id, last_seq, sender_id, client_msg_id, body, now))
         result.inserted[index] = (int(cursor.lastrowid or 0), last_seq)  # set by an INSERT
-    touched = {
-        sends[index][1]: seq for index, (_id, seq) in sorted(result.inserted.items())
-    }  # the last seq of each conversation, the batch being in seq order
-    cursor.executemany(
-        _SET_LAST_SEQ, [(seq, now, conversation_id) for conversation_id, seq in touched.items()]
-    )
+    touched = {sends[index][1] for index in result.inserted}  # conversations sent to
+    cursor.executemany(_SET_LAST_SEQ, [(last_seqs[c], now, c) for c in touched])
     return result
