@@ -80,6 +80,8 @@ def _tls_options(settings: Settings) -> dict[str, Any]:
 def _serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
+    from vaultroom.realtime.wsprotocol import uvicorn_options
+
     if workers > 1 and settings.redis_url is None:
         print(
             "--workers needs VAULTROOM_REDIS_URL: the worker processes are nodes of a "
@@ -119,6 +121,7 @@ def _serve(settings: Settings, workers: int = 1) -> int:
         # X-Forwarded-Proto/-For are believed only from these addresses.
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        **uvicorn_options(),  # VaultRoom's WebSocket protocol (realtime/wsprotocol.py)
         **tls,
     }
     if workers > 1:

@@ -40,6 +40,13 @@ def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedEr
     return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})
 
 
+# What the connect handler reads of a handshake's environ (``asgi.scope``: its
+# scheme and client address); a WebSocket's environ keeps only these for its life.
+HANDSHAKE_ENVIRON_KEYS = frozenset(
+    {"asgi.scope", "HTTP_COOKIE", "HTTP_ORIGIN", "HTTP_HOST", "HTTP_USER_AGENT"}
+)
+
+
 def handshake_scheme(environ: dict[str, Any]) -> str:
     """The scheme the socket was reached by, as uvicorn established it.
 
@@ -117,7 +124,7 @@ def create_socket_server(
         serializer=TextPacket,
         client_manager=DirectSendManager(),
     )
-    use_lean_websockets(sio.eio)
+    use_lean_websockets(sio.eio, environ_keys=HANDSHAKE_ENVIRON_KEYS)
 
     async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
         services = get_services()

@@ -29,12 +29,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import engineio
 from engineio import exceptions, packet
 from engineio.async_drivers import asgi
 from engineio.async_socket import AsyncSocket
+
+# The scope extension under which VaultRoom's WebSocket protocol puts itself.
+PROTOCOL_EXTENSION = "vaultroom.websocket"
 
 
 class PacketQueue:
@@ -157,9 +161,27 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             packets.append(pkt)
         return packets
 
+    # The WebSocket's immediate write (``send_text_now``) while the WebSocket
+    # loop runs, else None; and whether its writer task holds packets it has taken
+    # and not yet written. Class defaults: engine.io makes the socket, and it
+    # becomes a LeanSocket only when its WebSocket starts.
+    _direct: Callable[[str], bool] | None = None
+    _writer_busy = False
+    _last_write = 0.0  # loop time of the last packet written or taken to write
+
     async def send(self, pkt: Any) -> None:
-        """Queue a packet for the client (engine.io's ``send`` without its debug log)."""
+        """Send a packet to the client (engine.io's ``send`` without its debug log).
+
+        With nothing queued before it, it is written at once from here, which
+        spares a wake-up of the socket's writer task per packet; else it is
+        queued for the writer, which keeps the order."""
         if await self.check_ping_timeout():
+            direct = self._direct
+            if direct is not None and not self._writer_busy and self.queue.empty():
+                encoded = pkt.encode()
+                if isinstance(encoded, str) and direct(encoded):
+                    self._last_write = asyncio.get_running_loop().time()
+                    return
             self.queue.put_nowait(pkt)
 
     async def _websocket_handler(self, ws: Any) -> None:
@@ -203,8 +225,9 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
 
         loop = asyncio.get_running_loop()
         idle_limit = server.ping_interval + server.ping_timeout
-        # When a packet was last read, and last taken to be written.
-        last = [loop.time(), loop.time()]
+        # When a packet was last read (and, in _last_write, last written or taken
+        # to be written).
+        last_read = self._last_write = loop.time()
         timer: asyncio.TimerHandle | None = None
 
         def watchdog() -> None:
@@ -213,7 +236,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             # server pings every ping_interval) ends the writer, which closes the
             # WebSocket; the reader then sees it closed.
             nonlocal timer
-            oldest = min(last)
+            oldest = min(last_read, self._last_write)
             if loop.time() - oldest >= idle_limit:
                 self.queue.put_nowait(None)
             else:
@@ -221,20 +244,28 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
 
         timer = loop.call_at(loop.time() + idle_limit, watchdog)
 
+        direct: Callable[[str], bool] | None = getattr(ws, "send_text_now", None)
+
         async def writer() -> None:
             try:
                 while True:
                     packets = await self._take_packets()
                     if not packets:
                         break  # connection closed
-                    last[1] = loop.time()
+                    self._last_write = loop.time()
+                    self._writer_busy = True
                     for pkt in packets:
-                        await ws.send(pkt.encode())
+                        encoded = pkt.encode()
+                        if direct is None or not isinstance(encoded, str) or not direct(encoded):
+                            await ws.send(encoded)
+                    self._writer_busy = False
             except BaseException:  # noqa: S110  # cancelled or a failed send: as engine.io,
                 pass  # the writer ends and closes the WebSocket
+            self._direct = None
             await ws.close()
 
         writer_task = asyncio.ensure_future(writer())
+        self._direct = direct
         try:
             while True:
                 try:
@@ -243,7 +274,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
                     break
                 if p is None:
                     break  # connection closed by client
-                last[0] = loop.time()
+                last_read = loop.time()
                 try:
                     await self.receive(packet.Packet(encoded_packet=p))
                 except exceptions.UnknownPacketError:  # pragma: no cover
@@ -255,6 +286,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
                 except Exception:  # pragma: no cover
                     server.logger.exception("Unknown receive error")
         finally:
+            self._direct = None
             timer.cancel()  # the one armed last (cancelling a fired one does nothing)
             # Whatever ended the reader (a cancellation included), the socket is closed
             # and its disconnect reported, as engine.io's handler does.
@@ -265,7 +297,13 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
 
 
 class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]
-    """engine.io's ASGI WebSocket that runs the socket as a :class:`LeanSocket`."""
+    """engine.io's ASGI WebSocket that runs the socket as a :class:`LeanSocket`,
+    with the immediate write of VaultRoom's WebSocket protocol when the
+    connection has it (``realtime/wsprotocol.py``)."""
+
+    send_text_now: Callable[[str], bool] | None = None
+    # The environ keys kept for the WebSocket's life (None: all); set per server.
+    environ_keys: frozenset[str] | None = None
 
     def __init__(self, handler: Any, server: Any) -> None:
         socket: Any = getattr(handler, "__self__", None)
@@ -274,9 +312,39 @@ class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]
             handler = socket._websocket_handler
         super().__init__(handler, server)
 
+    async def __call__(self, environ: dict[str, Any]) -> str:
+        """engine.io's (accept, then run the handler), after letting go of what
+        only the handshake needed: the request lives as long as the WebSocket."""
+        self.asgi_receive = environ["asgi.receive"]
+        self.asgi_send = environ["asgi.send"]
+        scope = environ.get("asgi.scope") or {}
+        protocol = (scope.get("extensions") or {}).get(PROTOCOL_EXTENSION)
+        if protocol is not None:
+            self.send_text_now = protocol.send_text_now
+        if "headers" in scope:
+            scope["headers"] = []  # translated into the environ's HTTP_* keys
+        if self.environ_keys is not None:
+            # python-socketio keeps this environ for the socket's namespace
+            # connects (after this: their packets come over the WebSocket).
+            for key in [key for key in environ if key not in self.environ_keys]:
+                del environ[key]
+        await self.asgi_send({"type": "websocket.accept"})
+        await self.handler(self)
+        return ""
 
-def use_lean_websockets(eio: engineio.AsyncServer) -> None:
+
+def use_lean_websockets(
+    eio: engineio.AsyncServer, environ_keys: frozenset[str] | None = None
+) -> None:
     """Make this engine.io server run its WebSockets with :class:`LeanSocket`, and
-    give its sockets a :class:`PacketQueue` (engine.io makes each with ``create_queue``)."""
-    eio._async = {**eio._async, "websocket": _LeanWebSocket}  # this server's own copy
+    give its sockets a :class:`PacketQueue` (engine.io makes each with ``create_queue``).
+
+    ``environ_keys``: the keys of a WebSocket request's environ that its
+    Socket.IO connect handlers read; the others are dropped once the WebSocket
+    is accepted (engine.io's own, ``asgi.*``, are kept)."""
+    websocket: type[_LeanWebSocket] = _LeanWebSocket
+    if environ_keys is not None:
+        kept = environ_keys | {"asgi.receive", "asgi.send", "asgi.scope"}
+        websocket = type("_LeanWebSocket", (_LeanWebSocket,), {"environ_keys": kept})
+    eio._async = {**eio._async, "websocket": websocket}  # this server's own copy
     eio.create_queue = PacketQueue  # this server's sockets only (an instance attribute)

@@ -17,6 +17,7 @@ import uvicorn
 from tests import waiting
 from tests.factories import RegisteredUser, UserFactory
 from vaultroom.app import VaultRoomApp, create_app
+from vaultroom.realtime.wsprotocol import uvicorn_options
 from vaultroom.services.container import Services
 from vaultroom.settings import Settings
 
@@ -60,6 +61,7 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=10,
+        **uvicorn_options(),  # as `vaultroom serve`
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
