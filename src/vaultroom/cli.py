@@ -121,7 +121,7 @@ def _serve(settings: Settings, workers: int = 1) -> int:
         # X-Forwarded-Proto/-For are believed only from these addresses.
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
-        **uvicorn_options(),  # VaultRoom's WebSocket protocol (realtime/wsprotocol.py)
+        **uvicorn_options(settings),  # VaultRoom's WebSocket protocol (realtime/wsprotocol.py)
         **tls,
     }
     if workers > 1:

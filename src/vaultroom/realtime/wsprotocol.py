@@ -39,6 +39,7 @@ from websockets.http11 import Request
 
 from vaultroom.realtime.transport import PROTOCOL_EXTENSION as EXTENSION
 from vaultroom.realtime.transport import PacketQueue
+from vaultroom.settings import Settings
 
 
 class _Writable:
@@ -166,6 +167,16 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         return True
 
 
-def uvicorn_options() -> dict[str, Any]:
-    """The uvicorn options that serve VaultRoom's WebSockets with this protocol."""
-    return {"ws": LeanWebSocketProtocol, "ws_ping_interval": None, "ws_ping_timeout": None}
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options that serve VaultRoom's WebSockets with this protocol.
+
+    A frame larger than a Socket.IO packet may be (``max_socket_message_bytes``
+    characters, at most 4 bytes each in UTF-8) is refused as the parser reads it
+    (close code 1009), not after it was buffered whole (uvicorn's default allows
+    16 MiB)."""
+    return {
+        "ws": LeanWebSocketProtocol,
+        "ws_ping_interval": None,
+        "ws_ping_timeout": None,
+        "ws_max_size": 4 * settings.max_socket_message_bytes,
+    }

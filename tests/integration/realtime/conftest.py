@@ -61,7 +61,7 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=10,
-        **uvicorn_options(),  # as `vaultroom serve`
+        **uvicorn_options(settings),  # as `vaultroom serve`
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.factories import RegisteredUser, UserFactory
-from tests.integration.realtime.conftest import WAIT_SECONDS, LiveServer
+from tests.integration.realtime.conftest import WAIT_SECONDS, LiveServer, wait_until
 from vaultroom.realtime.server import HANDSHAKE_ENVIRON_KEYS
 from vaultroom.realtime.transport import LeanSocket
 from vaultroom.realtime.wsprotocol import LeanWebSocketProtocol
+from vaultroom.settings import Settings
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -184,3 +186,18 @@ async def test_a_websocket_keeps_only_what_its_connects_read_of_the_handshake(
     assert environ["HTTP_COOKIE"] == headers["Cookie"]
     assert protocol.request is None and protocol.response is None
     assert protocol.scope["headers"] == []
+
+
+async def test_a_frame_larger_than_any_packet_may_be_is_refused_as_it_is_read(
+    live_server: LiveServer, live_users: UserFactory, settings: Settings
+) -> None:
+    # Over 4 bytes for each character a packet may hold: the protocol closes the
+    # connection (1009, message too big) without buffering the frame whole.
+    alice = await live_users.create()
+    async with raw_socket(live_server, token=alice.token) as (websocket, _sid):
+        await websocket.send("4" + "x" * (4 * settings.max_socket_message_bytes))
+        with pytest.raises(ConnectionClosed) as closed:
+            await next_packet(websocket)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    await wait_until(lambda: not live_server.app.sio.eio.sockets, "the socket is gone")
