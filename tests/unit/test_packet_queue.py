@@ -65,3 +65,39 @@ async def test_join_waits_until_every_packet_is_done() -> None:
     await asyncio.wait_for(joined, 5)
     with pytest.raises(ValueError, match="too many"):
         queue.task_done()
+
+
+def test_interleaved_puts_and_takes_keep_the_order_across_the_list_being_cut() -> None:
+    # Puts and takes in uneven runs, so the head passes the point where the list
+    # is cut (64 taken, half of it) many times, with items still queued behind it.
+    queue = PacketQueue()
+    expected = []
+    taken = []
+    n = 0
+    for round_ in range(200):
+        for _ in range(round_ % 7 + 1):
+            queue.put_nowait(n)
+            expected.append(n)
+            n += 1
+        for _ in range(round_ % 5):
+            if not queue.empty():
+                taken.append(queue.get_nowait())
+        assert queue.qsize() == len(expected) - len(taken)
+    while not queue.empty():
+        taken.append(queue.get_nowait())
+
+    assert taken == expected
+
+
+def test_taking_many_queued_items_does_not_keep_the_taken_ones() -> None:
+    # The list is cut as the head moves on: after taking 9,000 of 10,000 the queue
+    # holds far fewer than 10,000 slots, and none of the taken items.
+    queue = PacketQueue()
+    for n in range(10_000):
+        queue.put_nowait(n)
+    for n in range(9_000):
+        assert queue.get_nowait() == n
+
+    assert queue.qsize() == 1_000
+    assert len(queue._items) < 2_100
+    assert not any(item is not None and item < 9_000 for item in queue._items)

@@ -48,22 +48,40 @@ class PacketQueue:
     An ``asyncio.Queue`` is four deques and an ``Event`` (about 3 KB, tracemalloc)
     whether or not anything waits; this one is a list and, only while someone waits,
     a future. Unbounded, like the queue engine.io creates; ``join`` and ``task_done``
-    as in asyncio.
+    as in asyncio. Items are taken from a moving head (the list is cut when the head
+    has passed half of it), so taking each of N queued items costs O(1), not O(N):
+    a client decides how many small messages one read of its socket queues.
     """
 
-    __slots__ = ("_getters", "_items", "_joiners", "_unfinished")
+    __slots__ = ("_getters", "_head", "_items", "_joiners", "_unfinished")
 
     def __init__(self) -> None:
         self._items: list[Any] = []
+        self._head = 0  # index of the next item to take
         self._getters: list[asyncio.Future[None]] | None = None
         self._joiners: list[asyncio.Future[None]] | None = None
         self._unfinished = 0
 
     def empty(self) -> bool:
-        return not self._items
+        return self._head >= len(self._items)
 
     def qsize(self) -> int:
-        return len(self._items)
+        return len(self._items) - self._head
+
+    def _take(self) -> Any:
+        items, head = self._items, self._head
+        item = items[head]
+        head += 1
+        if head == len(items):
+            items.clear()
+            head = 0
+        elif head >= 64 and 2 * head >= len(items):
+            del items[:head]
+            head = 0
+        else:
+            items[head - 1] = None  # not kept alive by the queue
+        self._head = head
+        return item
 
     def put_nowait(self, item: Any) -> None:
         self._items.append(item)
@@ -74,12 +92,12 @@ class PacketQueue:
         self.put_nowait(item)
 
     def get_nowait(self) -> Any:
-        if not self._items:
+        if self.empty():
             raise asyncio.QueueEmpty
-        return self._items.pop(0)
+        return self._take()
 
     async def get(self) -> Any:
-        while not self._items:
+        while self.empty():
             getter = asyncio.get_running_loop().create_future()
             if self._getters is None:
                 self._getters = []
@@ -89,10 +107,10 @@ class PacketQueue:
             except BaseException:
                 if getter in self._getters:
                     self._getters.remove(getter)
-                elif self._items:  # woken and cancelled at once: pass the wake-up on
+                elif not self.empty():  # woken and cancelled at once: pass the wake-up on
                     self._wake_next_getter()
                 raise
-        return self._items.pop(0)
+        return self._take()
 
     def _wake_next_getter(self) -> None:
         while self._getters:
@@ -239,12 +257,17 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]  # engineio is untyped
             oldest = min(last_read, self._last_write)
             if loop.time() - oldest >= idle_limit:
                 self.queue.put_nowait(None)
+                if self._writer_busy and abort is not None:
+                    # The writer waits for a client that stopped reading: the
+                    # end of the queue would never reach it. Drop the connection.
+                    abort()
             else:
                 timer = loop.call_at(oldest + idle_limit, watchdog)
 
         timer = loop.call_at(loop.time() + idle_limit, watchdog)
 
         direct: Callable[[str], bool] | None = getattr(ws, "send_text_now", None)
+        abort: Callable[[], None] | None = getattr(ws, "abort", None)
 
         async def writer() -> None:
             try:
@@ -302,6 +325,7 @@ class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]
     connection has it (``realtime/wsprotocol.py``)."""
 
     send_text_now: Callable[[str], bool] | None = None
+    abort: Callable[[], None] | None = None  # drops the connection at once
     # The environ keys kept for the WebSocket's life (None: all); set per server.
     environ_keys: frozenset[str] | None = None
 
@@ -321,6 +345,7 @@ class _LeanWebSocket(asgi.WebSocket):  # type: ignore[misc]
         protocol = (scope.get("extensions") or {}).get(PROTOCOL_EXTENSION)
         if protocol is not None:
             self.send_text_now = protocol.send_text_now
+            self.abort = protocol.abort
         if "headers" in scope:
             scope["headers"] = []  # translated into the environ's HTTP_* keys
         if self.environ_keys is not None:

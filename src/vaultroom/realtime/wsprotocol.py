@@ -13,8 +13,9 @@ changes what it costs (figures in docs/performance.md):
   and starts again when the app takes it: two changes to the event loop's
   poller per message. Here reading stops only while more than
   ``read_backlog`` characters wait for the app, which keeps the back-pressure (a
-  client cannot make the server buffer more than that plus one frame, as
-  before: one frame).
+  client cannot make the server buffer more than that plus what one read of its
+  socket brings, at most 256 KiB, and a frame being received; with uvicorn's
+  protocol, one read and a frame).
 - **Per message sent.** :meth:`send_text_now` writes a frame at once, without
   the ASGI ``send`` coroutine: engine.io's sockets use it (``LeanSocket``) to
   write a packet from the code that sends it instead of waking the socket's
@@ -92,7 +93,7 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = PacketQueue()  # type: ignore[assignment]
         self.writable = _Writable()  # type: ignore[assignment]
-        self._backlog = 0  # bytes received, not yet taken by the app
+        self._backlog = 0  # received, not yet taken by the app (as _size counts)
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -145,6 +146,13 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
             # as the connection (websockets' parser keeps the request too).
             self.request.headers.clear()
             self.request = self.response = None  # type: ignore[assignment]
+
+    def abort(self) -> None:
+        """Drop the connection now, whatever is left to write (a client that
+        stopped reading): the app sees it lost, and a send waiting on the
+        transport is released."""
+        if self.transport is not None:
+            self.transport.abort()
 
     def send_text_now(self, text: str) -> bool:
         """Write ``text`` as one message now; ``False`` (nothing written) if the

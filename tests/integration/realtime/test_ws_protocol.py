@@ -6,7 +6,9 @@ its handshake."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,11 +55,13 @@ async def raw_socket(
     token: str | None = None,
     headers: dict[str, str] | None = None,
     max_queue: int = 16,
+    compression: str | None = None,
 ) -> AsyncIterator[tuple[ClientConnection, str]]:
-    """A WebSocket speaking Engine.IO 4 / Socket.IO 5 by hand, connected to ``/``."""
+    """A WebSocket speaking Engine.IO 4 / Socket.IO 5 by hand, connected to ``/``
+    (``compression="deflate"``: permessage-deflate, as browsers ask for)."""
     url = f"ws://127.0.0.1:{live_server.port}/socket.io/?EIO=4&transport=websocket"
     async with connect(
-        url, additional_headers=headers, max_queue=max_queue, compression=None
+        url, additional_headers=headers, max_queue=max_queue, compression=compression
     ) as websocket:
         opened = await websocket.recv()
         assert isinstance(opened, str) and opened.startswith("0{")
@@ -129,16 +133,21 @@ async def test_sends_pipelined_in_one_burst_pause_reading_and_are_all_stored_in_
     assert (backlog, paused) == (0, False)
 
 
+@pytest.mark.parametrize("compression", [None, "deflate"])
 async def test_events_to_a_client_that_stops_reading_queue_and_arrive_all_in_order(
-    live_server: LiveServer, live_users: UserFactory
+    live_server: LiveServer, live_users: UserFactory, compression: str | None
 ) -> None:
     # Written at once while the connection takes data; once its buffer is full, the
     # packets wait in the socket's queue for its writer, and the ones sent while
     # the client drains it queue behind them: the client gets every one in order.
     alice = await live_users.create()
-    count, pad = 3000, "x" * 8000
+    # Random text: compressed or not, it fills the connection's buffers.
+    count, pad = 3000, base64.b64encode(random.Random(7).randbytes(6000)).decode()
     sio = live_server.app.sio
-    async with raw_socket(live_server, token=alice.token, max_queue=1) as (websocket, sid):
+    async with raw_socket(live_server, token=alice.token, max_queue=1, compression=compression) as (
+        websocket,
+        sid,
+    ):
         socket, protocol = server_side(live_server)
         for n in range(count):
             await sio.emit("probe", {"n": n, "pad": pad}, to=sid)
@@ -200,4 +209,36 @@ async def test_a_frame_larger_than_any_packet_may_be_is_refused_as_it_is_read(
             await next_packet(websocket)
 
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    await wait_until(lambda: not live_server.app.sio.eio.sockets, "the socket is gone")
+
+
+async def test_a_client_that_stops_reading_is_dropped_after_a_ping_cycle(
+    live_server: LiveServer, live_users: UserFactory
+) -> None:
+    # Its socket's writer waits for a transport that never drains, so the end of
+    # the queue cannot reach it: the watchdog drops the connection itself.
+    eio = live_server.app.sio.eio
+    eio.ping_interval, eio.ping_timeout = 1, 1  # a ping cycle of 2 s
+    alice = await live_users.create()
+    async with raw_socket(live_server, token=alice.token, max_queue=1) as (_websocket, sid):
+        _socket, protocol = server_side(live_server)
+        for n in range(3000):
+            await live_server.app.sio.emit("probe", {"n": n, "pad": "x" * 8000}, to=sid)
+        assert not protocol.writable.is_set()
+        await wait_until(lambda: protocol.disconnected, "the server dropped the connection")
+        await wait_until(lambda: not eio.sockets, "its engine.io socket is gone")
+
+
+async def test_a_text_frame_that_is_not_utf8_closes_the_connection_with_1007(
+    live_server: LiveServer, live_users: UserFactory
+) -> None:
+    alice = await live_users.create()
+    async with raw_socket(live_server, token=alice.token) as (websocket, _sid):
+        # websockets sends a str as valid UTF-8; its sans-I/O layer sends these bytes as they are.
+        websocket.protocol.send_text(b'42["typing",\xff]')
+        websocket.send_data()
+        with pytest.raises(ConnectionClosed) as closed:
+            await next_packet(websocket)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
     await wait_until(lambda: not live_server.app.sio.eio.sockets, "the socket is gone")
